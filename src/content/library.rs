@@ -1,0 +1,363 @@
+//! The library: all pages and sections of a site, linked together (sections and their pages,
+//! ancestors, siblings, translations, taxonomies). Pure data, built once per build.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use super::page::Page;
+use super::section::{Section, SortBy};
+use super::taxonomy::{Taxonomy, build_taxonomies};
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+
+/// A page or a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Item {
+    Page(usize),
+    Section(usize),
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Library {
+    pub pages: Vec<Page>,
+    pub sections: Vec<Section>,
+    pub page_by_rel: HashMap<String, usize>,
+    pub section_by_rel: HashMap<String, usize>,
+    /// Canonical name → every language version.
+    pub translations: HashMap<String, Vec<Item>>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Relative path of a target → the content linking to it.
+    pub backlinks: HashMap<String, Vec<Item>>,
+}
+
+impl Library {
+    /// Links loaded pages and sections. Problems (URL collisions, unknown taxonomies) go to
+    /// `diags`.
+    pub fn new(
+        pages: Vec<Page>,
+        sections: Vec<Section>,
+        config: &Config,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Library {
+        let mut lib = Library {
+            pages,
+            sections,
+            ..Library::default()
+        };
+        // Stable order whatever the order of loading.
+        lib.pages
+            .sort_by(|a, b| a.file.relative.cmp(&b.file.relative));
+        lib.sections
+            .sort_by(|a, b| a.file.relative.cmp(&b.file.relative));
+        lib.page_by_rel = lib
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.relative.clone(), i))
+            .collect();
+        lib.section_by_rel = lib
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.file.relative.clone(), i))
+            .collect();
+        lib.link_sections(config);
+        lib.link_pages(config);
+        lib.sort_and_link_siblings();
+        if config.is_multilingual() {
+            lib.link_translations();
+        }
+        lib.check_collisions(diags);
+        lib.taxonomies = build_taxonomies(&lib, config, diags);
+        lib
+    }
+
+    fn index_name(config: &Config, lang: &str) -> String {
+        if lang == config.default_language {
+            "_index.md".into()
+        } else {
+            format!("_index.{lang}.md")
+        }
+    }
+
+    fn section_rel(folder: &str, index_name: &str) -> String {
+        if folder.is_empty() {
+            index_name.to_string()
+        } else {
+            format!("{folder}/{index_name}")
+        }
+    }
+
+    fn link_sections(&mut self, config: &Config) {
+        let mut subsections: HashMap<usize, Vec<usize>> = HashMap::new();
+        for i in 0..self.sections.len() {
+            let s = &self.sections[i];
+            let index = Self::index_name(config, &s.lang);
+            let comps = s.file.components.clone();
+            let mut ancestors = Vec::new();
+            if !comps.is_empty() {
+                ancestors.push(Self::section_rel("", &index));
+                for depth in 1..comps.len() {
+                    let rel = Self::section_rel(&comps[..depth].join("/"), &index);
+                    if self.section_by_rel.contains_key(&rel) {
+                        ancestors.push(rel);
+                    }
+                }
+                let parent_rel = Self::section_rel(&comps[..comps.len() - 1].join("/"), &index);
+                if let Some(&p) = self.section_by_rel.get(&parent_rel) {
+                    subsections.entry(p).or_default().push(i);
+                }
+            }
+            self.sections[i].ancestors = ancestors
+                .into_iter()
+                .filter(|a| self.section_by_rel.contains_key(a))
+                .collect();
+        }
+        for (p, mut subs) in subsections {
+            subs.sort_by(|a, b| {
+                self.sections[*a]
+                    .meta
+                    .weight
+                    .cmp(&self.sections[*b].meta.weight)
+                    .then_with(|| {
+                        self.sections[*a]
+                            .file
+                            .relative
+                            .cmp(&self.sections[*b].file.relative)
+                    })
+            });
+            self.sections[p].subsections = subs;
+        }
+    }
+
+    fn link_pages(&mut self, config: &Config) {
+        for i in 0..self.pages.len() {
+            if !self.pages[i].meta.render {
+                continue;
+            }
+            let lang = self.pages[i].lang.clone();
+            let index = Self::index_name(config, &lang);
+            let mut folder = self.pages[i].file.parent.clone();
+            loop {
+                let rel = Self::section_rel(&folder, &index);
+                let Some(&s) = self.section_by_rel.get(&rel) else {
+                    break;
+                };
+                self.sections[s].pages.push(i);
+                let mut ancestors = self.sections[s].ancestors.clone();
+                ancestors.push(rel);
+                if self.pages[i].meta.template.is_none() {
+                    for a in ancestors.iter().rev() {
+                        let tpl = self
+                            .section_by_rel
+                            .get(a)
+                            .and_then(|&si| self.sections[si].meta.page_template.clone());
+                        if tpl.is_some() {
+                            self.pages[i].meta.template = tpl;
+                            break;
+                        }
+                    }
+                }
+                self.pages[i].ancestors = ancestors;
+                if !self.sections[s].meta.transparent || folder.is_empty() {
+                    break;
+                }
+                folder = folder
+                    .rsplit_once('/')
+                    .map(|(f, _)| f.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    }
+
+    fn sort_and_link_siblings(&mut self) {
+        for s in 0..self.sections.len() {
+            let sort_by = self.sections[s].meta.sort_by;
+            let pages = std::mem::take(&mut self.sections[s].pages);
+            let sorted = sort_pages(&self.pages, pages, sort_by);
+            if !self.sections[s].meta.transparent && sort_by != SortBy::None {
+                for (k, &p) in sorted.iter().enumerate() {
+                    self.pages[p].lower = k.checked_sub(1).map(|j| sorted[j]);
+                    self.pages[p].higher = sorted.get(k + 1).copied();
+                }
+            }
+            self.sections[s].pages = sorted;
+        }
+    }
+
+    fn link_translations(&mut self) {
+        let mut map: HashMap<String, Vec<Item>> = HashMap::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            map.entry(s.file.canonical.clone())
+                .or_default()
+                .push(Item::Section(i));
+        }
+        for (i, p) in self.pages.iter().enumerate() {
+            if p.meta.render {
+                map.entry(p.file.canonical.clone())
+                    .or_default()
+                    .push(Item::Page(i));
+            }
+        }
+        self.translations = map;
+    }
+
+    fn check_collisions(&self, diags: &mut Vec<Diagnostic>) {
+        let mut claims: BTreeMap<String, Vec<&Path>> = BTreeMap::new();
+        for p in self.pages.iter().filter(|p| p.meta.render) {
+            claims.entry(p.path.clone()).or_default().push(&p.file.path);
+            for a in &p.meta.aliases {
+                claims
+                    .entry(normalize_alias(a))
+                    .or_default()
+                    .push(&p.file.path);
+            }
+        }
+        for s in self.sections.iter().filter(|s| s.meta.render) {
+            claims.entry(s.path.clone()).or_default().push(&s.file.path);
+            for a in &s.meta.aliases {
+                claims
+                    .entry(normalize_alias(a))
+                    .or_default()
+                    .push(&s.file.path);
+            }
+        }
+        for (url, files) in claims {
+            if files.len() > 1 {
+                for f in &files {
+                    let others: Vec<String> = files
+                        .iter()
+                        .filter(|o| o != &f)
+                        .map(|o| o.display().to_string())
+                        .collect();
+                    diags.push(
+                        Diagnostic::error(
+                            *f,
+                            format!("the URL `{url}` is claimed by more than one file"),
+                        )
+                        .with_help(format!("also claimed by {}", others.join(", "))),
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn translations_of(&self, canonical: &str) -> &[Item] {
+        self.translations
+            .get(canonical)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The section `@/…` or a relative path names, in `lang` (its translation if it exists).
+    pub fn find_section(&self, rel: &str) -> Option<usize> {
+        self.section_by_rel
+            .get(rel.trim_start_matches("@/"))
+            .copied()
+    }
+
+    pub fn find_page(&self, rel: &str) -> Option<usize> {
+        self.page_by_rel.get(rel.trim_start_matches("@/")).copied()
+    }
+
+    /// The permalink of the content at a relative path (`blog/_index.md`, `about.md`).
+    pub fn permalink_of(&self, rel: &str) -> Option<&str> {
+        if let Some(i) = self.find_page(rel) {
+            return Some(&self.pages[i].permalink);
+        }
+        self.find_section(rel)
+            .map(|i| self.sections[i].permalink.as_str())
+    }
+
+    pub fn item_permalink(&self, item: Item) -> &str {
+        match item {
+            Item::Page(i) => &self.pages[i].permalink,
+            Item::Section(i) => &self.sections[i].permalink,
+        }
+    }
+
+    /// Fills backlinks from the internal links that rendering found.
+    pub fn fill_backlinks(&mut self) {
+        let mut map: HashMap<String, Vec<Item>> = HashMap::new();
+        for (i, p) in self.pages.iter().enumerate() {
+            for (target, _) in &p.internal_links {
+                let v = map.entry(target.clone()).or_default();
+                if !v.contains(&Item::Page(i)) {
+                    v.push(Item::Page(i));
+                }
+            }
+        }
+        for (i, s) in self.sections.iter().enumerate() {
+            for (target, _) in &s.internal_links {
+                let v = map.entry(target.clone()).or_default();
+                if !v.contains(&Item::Section(i)) {
+                    v.push(Item::Section(i));
+                }
+            }
+        }
+        self.backlinks = map;
+    }
+}
+
+/// Aliases are site paths; `a/b/` and `/a/b` name the same one.
+pub fn normalize_alias(a: &str) -> String {
+    let t = a.trim().trim_start_matches('/');
+    if t.ends_with(".html") || t.ends_with('/') {
+        format!("/{t}")
+    } else {
+        format!("/{t}/")
+    }
+}
+
+/// Sorts `pages` as Zola does; pages that lack the sort key are left out.
+pub fn sort_pages(all: &[Page], pages: Vec<usize>, sort_by: SortBy) -> Vec<usize> {
+    if sort_by == SortBy::None {
+        return pages;
+    }
+    let mut keep: Vec<usize> = pages
+        .into_iter()
+        .filter(|&i| {
+            let m = &all[i].meta;
+            match sort_by {
+                SortBy::Date => m.date.is_some(),
+                SortBy::UpdateDate => m.date.is_some() || m.updated.is_some(),
+                SortBy::Title | SortBy::TitleBytes => m.title.is_some(),
+                SortBy::Weight => m.weight.is_some(),
+                SortBy::Slug | SortBy::None => true,
+            }
+        })
+        .collect();
+    keep.sort_by(|&a, &b| {
+        let (pa, pb) = (&all[a], &all[b]);
+        let ord = match sort_by {
+            SortBy::Date => cmp_opt(
+                &pb.meta.date.as_ref().map(|d| d.datetime),
+                &pa.meta.date.as_ref().map(|d| d.datetime),
+            ),
+            SortBy::UpdateDate => {
+                let key = |p: &Page| {
+                    std::cmp::max(
+                        p.meta.date.as_ref().map(|d| d.datetime),
+                        p.meta.updated.as_ref().map(|d| d.datetime),
+                    )
+                };
+                key(pb).cmp(&key(pa))
+            }
+            SortBy::Title => lexical_sort::natural_lexical_cmp(
+                pa.meta.title.as_deref().unwrap_or(""),
+                pb.meta.title.as_deref().unwrap_or(""),
+            ),
+            SortBy::TitleBytes => pa.meta.title.cmp(&pb.meta.title),
+            SortBy::Weight => pa.meta.weight.cmp(&pb.meta.weight),
+            SortBy::Slug => lexical_sort::natural_lexical_cmp(&pa.slug, &pb.slug),
+            SortBy::None => Ordering::Equal,
+        };
+        ord.then_with(|| pa.permalink.cmp(&pb.permalink))
+    });
+    keep
+}
+
+fn cmp_opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+    a.cmp(b)
+}

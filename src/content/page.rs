@@ -1,0 +1,220 @@
+//! A page: one Markdown file that is not a section's `_index.md`.
+
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::dates::DateValue;
+use super::fields::Fields;
+use super::file_info::FileInfo;
+use super::front_matter::Node;
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Position};
+use crate::markdown::Heading;
+
+/// What a page's front matter says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeta {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub date: Option<DateValue>,
+    pub updated: Option<DateValue>,
+    pub weight: Option<usize>,
+    pub draft: bool,
+    pub slug: Option<String>,
+    pub path: Option<String>,
+    pub aliases: Vec<String>,
+    pub template: Option<String>,
+    pub authors: Vec<String>,
+    pub in_search_index: bool,
+    pub render: bool,
+    /// Taxonomy name → terms, in the order written, with the position of the name.
+    pub taxonomies: Vec<(String, Vec<String>, Option<Position>)>,
+    pub extra: Json,
+}
+
+impl PageMeta {
+    pub fn read(node: &Node, text: &str, path: &Path) -> (PageMeta, Vec<Diagnostic>) {
+        let mut f = Fields::new(node, text, path);
+        let meta = PageMeta {
+            title: f.string("title"),
+            description: f.string("description"),
+            date: f.date("date"),
+            updated: f.date("updated"),
+            weight: f.usize("weight"),
+            draft: f.bool("draft").unwrap_or(false),
+            slug: f.string("slug"),
+            path: f.string("path"),
+            aliases: f.strings("aliases"),
+            template: f.string("template"),
+            authors: f.strings("authors"),
+            in_search_index: f.bool("in_search_index").unwrap_or(true),
+            render: f.bool("render").unwrap_or(true),
+            taxonomies: f.taxonomies(),
+            extra: f.table_json("extra"),
+        };
+        (meta, f.finish("page"))
+    }
+}
+
+/// A page, as loaded and then completed by the library and the Markdown renderer.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub file: FileInfo,
+    pub meta: PageMeta,
+    pub lang: String,
+    /// The whole file, kept for diagnostics.
+    pub source: String,
+    /// Byte offset of the Markdown body in `source`.
+    pub body_offset: usize,
+    pub slug: String,
+    /// Site path, always starting and ending with `/`.
+    pub path: String,
+    pub components: Vec<String>,
+    pub permalink: String,
+    /// Site-root paths of colocated files (`/blog/walk/map.svg`).
+    pub assets: Vec<String>,
+    /// Files next to the page, relative to `content/`.
+    pub asset_files: Vec<String>,
+    /// Relative paths of the sections above, root first.
+    pub ancestors: Vec<String>,
+    pub lower: Option<usize>,
+    pub higher: Option<usize>,
+    pub word_count: usize,
+    pub reading_time: usize,
+    // Filled by the Markdown renderer.
+    pub content: String,
+    pub summary: Option<String>,
+    pub toc: Vec<Heading>,
+    pub internal_links: Vec<(String, Option<String>)>,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.source[self.body_offset..]
+    }
+
+    /// Computes slug, path and permalink as Zola does.
+    pub fn resolve_path(&mut self, config: &Config) {
+        let file_slug_source = match &self.file.colocated_path {
+            Some(folder) => folder
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            None => self.file.name.clone(),
+        };
+        let (date_part, rest) = split_dated_name(&file_slug_source);
+        let mut slug_source = file_slug_source.clone();
+        if let Some(date) = date_part {
+            if self.meta.date.is_none() {
+                self.meta.date = DateValue::parse(date);
+            }
+            if let Some(rest) = rest
+                && !config.slugify.paths_keep_dates
+            {
+                slug_source = rest.to_string();
+            }
+        }
+        self.slug = match &self.meta.slug {
+            Some(s) => config.slugify.path(s),
+            None => config.slugify.path(&slug_source),
+        };
+        let mut path = match &self.meta.path {
+            Some(p) => {
+                let p = p.trim();
+                if p.starts_with('/') {
+                    p.to_string()
+                } else {
+                    format!("/{p}")
+                }
+            }
+            None => {
+                let mut p = if self.file.components.is_empty() {
+                    self.slug.clone()
+                } else {
+                    format!("{}/{}", self.file.components.join("/"), self.slug)
+                };
+                if self.lang != config.default_language {
+                    p = format!("{}/{}", self.lang, p);
+                }
+                format!("/{p}")
+            }
+        };
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        self.components = path
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        self.permalink = config.make_permalink(&path);
+        self.path = path;
+    }
+}
+
+/// Splits `2024-04-01-fog-signals` into its date and the rest, as Zola reads dated file names.
+fn split_dated_name(name: &str) -> (Option<&str>, Option<&str>) {
+    let re = dated_name_regex();
+    match re.captures(name) {
+        Some(c) => (
+            c.name("datetime").map(|m| m.as_str()),
+            c.name("slug").map(|m| m.as_str()),
+        ),
+        None => (None, None),
+    }
+}
+
+fn dated_name_regex() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^(?P<datetime>(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)([01][0-9]|2[0-3]):([0-5][0-9])))?)(\s?(_|-)(?P<slug>.+$))?",
+        )
+        .expect("valid regex")
+    })
+}
+
+/// Words and reading time (200 words a minute, rounded up), as Zola counts them: fenced code
+/// blocks do not count.
+pub fn reading_analytics(text: &str) -> (usize, usize) {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut words = 0;
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        match fence {
+            Some(f) => {
+                if t.starts_with(f) {
+                    fence = None;
+                }
+            }
+            None if t.starts_with("```") || t.starts_with("~~~") => fence = Some(&t[..3]),
+            None => words += line.unicode_words().count(),
+        }
+    }
+    (words, words.div_ceil(200))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dated_names() {
+        assert_eq!(
+            split_dated_name("2024-04-01-fog-signals"),
+            (Some("2024-04-01"), Some("fog-signals"))
+        );
+        assert_eq!(split_dated_name("fog"), (None, None));
+    }
+
+    #[test]
+    fn analytics() {
+        assert_eq!(reading_analytics("one two three"), (3, 1));
+        assert_eq!(reading_analytics(""), (0, 0));
+        assert_eq!(reading_analytics("a b\n```text\nc d e\n```\nf"), (3, 1));
+    }
+}

@@ -1,0 +1,123 @@
+//! Taxonomies: for each language and each configured taxonomy, its terms and their pages.
+
+use std::collections::BTreeMap;
+
+use super::library::{Library, sort_pages};
+use super::section::SortBy;
+use crate::config::{Config, TaxonomyConfig};
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, Clone)]
+pub struct TaxonomyTerm {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    pub permalink: String,
+    /// Page indices, newest first.
+    pub pages: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub lang: String,
+    pub kind: TaxonomyConfig,
+    pub path: String,
+    pub permalink: String,
+    pub items: Vec<TaxonomyTerm>,
+}
+
+impl Taxonomy {
+    pub fn term(&self, name: &str, config: &Config) -> Option<&TaxonomyTerm> {
+        let slug = config.slugify.taxonomy(name);
+        self.items.iter().find(|t| t.slug == slug)
+    }
+}
+
+/// Builds every taxonomy of every language. A page using a taxonomy its language does not
+/// declare is an error.
+pub fn build_taxonomies(
+    lib: &Library,
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Taxonomy> {
+    // (lang, taxonomy name) -> term name -> pages, in page order.
+    let mut found: BTreeMap<(String, String), Vec<(String, Vec<usize>)>> = BTreeMap::new();
+    for (code, opts) in &config.languages {
+        for t in &opts.taxonomies {
+            found.insert((code.clone(), t.name.clone()), Vec::new());
+        }
+    }
+    for (i, page) in lib.pages.iter().enumerate() {
+        if !page.meta.render {
+            continue;
+        }
+        for (name, terms, pos) in &page.meta.taxonomies {
+            let Some(list) = found.get_mut(&(page.lang.clone(), name.clone())) else {
+                diags.push(
+                    Diagnostic::error(
+                        &page.file.path,
+                        format!(
+                            "the taxonomy `{name}` is not declared for language `{}` in config.toml",
+                            page.lang
+                        ),
+                    )
+                    .at(*pos),
+                );
+                continue;
+            };
+            for term in terms {
+                match list.iter_mut().find(|(n, _)| n == term) {
+                    Some((_, pages)) => pages.push(i),
+                    None => list.push((term.clone(), vec![i])),
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((lang, name), terms) in found {
+        let Some(kind) = config.taxonomy(&lang, &name).cloned() else {
+            continue;
+        };
+        let prefix = config.lang_prefix(&lang);
+        let path = format!("{prefix}/{}/", kind.slug);
+        let permalink = config.make_permalink(&path);
+        let mut items: Vec<TaxonomyTerm> = terms
+            .into_iter()
+            .map(|(term, pages)| {
+                let slug = config.slugify.taxonomy(&term);
+                let mut sorted = sort_pages(&lib.pages, pages.clone(), SortBy::Date);
+                sorted.extend(
+                    pages
+                        .into_iter()
+                        .filter(|p| lib.pages[*p].meta.date.is_none()),
+                );
+                let tpath = format!("{path}{slug}/");
+                TaxonomyTerm {
+                    permalink: config.make_permalink(&tpath),
+                    path: tpath,
+                    name: term,
+                    slug,
+                    pages: sorted,
+                }
+            })
+            .collect();
+        // Zola sorts terms by slug then name, and merges terms that share a slug under the
+        // first name, concatenating their pages without sorting them again.
+        items.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.name.cmp(&b.name)));
+        let mut merged: Vec<TaxonomyTerm> = Vec::new();
+        for t in items {
+            match merged.last_mut() {
+                Some(last) if last.slug == t.slug => last.pages.extend(t.pages),
+                _ => merged.push(t),
+            }
+        }
+        out.push(Taxonomy {
+            lang,
+            kind,
+            path,
+            permalink,
+            items: merged,
+        });
+    }
+    out
+}

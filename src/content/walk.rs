@@ -1,0 +1,225 @@
+//! Reading `content/`: every Markdown file becomes a page or a section; files next to them are
+//! their assets. Files are read and parsed in parallel; every problem is reported.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::file_info::FileInfo;
+use super::front_matter;
+use super::page::{Page, PageMeta, reading_analytics};
+use super::section::{Section, SectionMeta};
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Position};
+
+/// The largest content file read (a larger one is an error, not a slow build).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+pub enum Loaded {
+    Page(Box<Page>),
+    Section(Box<Section>),
+}
+
+/// Lists the files under `dir`, sorted, skipping hidden ones and those `ignored` matches.
+pub fn list_files(dir: &Path, ignored: &globset::GlobSet) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            let rel = p.strip_prefix(dir).unwrap_or(p);
+            !ignored.is_match(rel) && !ignored.is_match(p)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Loads every content file below `content_dir`.
+pub fn load_content(
+    content_dir: &Path,
+    config: &Config,
+    drafts: bool,
+) -> (Vec<Page>, Vec<Section>, Vec<Diagnostic>) {
+    let files = list_files(content_dir, &config.ignored_content);
+    let (md, other): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "md"));
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = md
+        .par_iter()
+        .map(|p| load_file(p, content_dir, config))
+        .collect();
+
+    let mut pages = Vec::new();
+    let mut sections = Vec::new();
+    let mut diags = Vec::new();
+    for (loaded, d) in results {
+        diags.extend(d);
+        match loaded {
+            Some(Loaded::Page(p)) if drafts || !p.meta.draft => pages.push(*p),
+            Some(Loaded::Section(s)) if drafts || !s.meta.draft => sections.push(*s),
+            _ => {}
+        }
+    }
+
+    // Assets: files in a page's own folder (recursively), or next to a section's `_index.md`.
+    let rel = |p: &Path| -> String {
+        p.strip_prefix(content_dir)
+            .unwrap_or(p)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for asset in &other {
+        let r = rel(asset);
+        let folder = r.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
+        let mut owned = false;
+        for page in pages.iter_mut() {
+            if let Some(col) = &page.file.colocated_path
+                && r.starts_with(col.as_str())
+            {
+                page.asset_files.push(r.clone());
+                page.assets.push(format!("/{r}"));
+                owned = true;
+            }
+        }
+        if owned {
+            continue;
+        }
+        for section in sections.iter_mut() {
+            if section.file.components.join("/") == folder {
+                section.asset_files.push(r.clone());
+                section.assets.push(format!("/{r}"));
+            }
+        }
+    }
+    (pages, sections, diags)
+}
+
+/// Reads and parses one Markdown file.
+pub fn load_file(
+    path: &Path,
+    content_dir: &Path,
+    config: &Config,
+) -> (Option<Loaded>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let shown = path.to_path_buf();
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            diags.push(Diagnostic::error(
+                &shown,
+                format!(
+                    "the file is {} MB; content files are limited to {} MB",
+                    m.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            ));
+            return (None, diags);
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(&shown, format!("cannot read: {e}")));
+            return (None, diags);
+        }
+        _ => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(&shown, format!("cannot read: {e}")));
+            return (None, diags);
+        }
+    };
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            let pos = Position::of_offset(&text, valid);
+            diags.push(
+                Diagnostic::error(&shown, "the file is not valid UTF-8")
+                    .at(Some(pos))
+                    .with_help("save the file with UTF-8 encoding"),
+            );
+            return (None, diags);
+        }
+    };
+    let codes = config.language_codes();
+    let (file, lang) = match FileInfo::new(path, content_dir, &config.default_language, &codes) {
+        Ok(x) => x,
+        Err(code) => {
+            diags.push(
+                Diagnostic::error(
+                    &shown,
+                    format!("the language code `{code}` in the file name is not configured"),
+                )
+                .with_help(format!("configured languages: {}", codes.join(", "))),
+            );
+            return (None, diags);
+        }
+    };
+    let split = match front_matter::split(&source) {
+        Ok(s) => s,
+        Err(e) => {
+            let pos = Position::of_offset(&source, e.offset(&source));
+            diags.push(Diagnostic::error(&shown, e.to_string()).at(Some(pos)));
+            return (None, diags);
+        }
+    };
+    let node = match front_matter::parse(&source, &split) {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(&shown, format!("invalid front matter: {}", e.message))
+                    .at(e.position(&source)),
+            );
+            return (None, diags);
+        }
+    };
+    let body_offset = split.body_offset;
+    let (words, minutes) = reading_analytics(&source[body_offset..]);
+    if file.name == "_index" {
+        let (meta, d) = SectionMeta::read(&node, &source, &shown);
+        diags.extend(d);
+        let mut s = Section {
+            file,
+            meta,
+            lang,
+            source,
+            body_offset,
+            path: String::new(),
+            components: vec![],
+            permalink: String::new(),
+            assets: vec![],
+            asset_files: vec![],
+            ancestors: vec![],
+            pages: vec![],
+            subsections: vec![],
+            word_count: words,
+            reading_time: minutes,
+            content: String::new(),
+            toc: vec![],
+            internal_links: vec![],
+        };
+        s.resolve_path(config);
+        (Some(Loaded::Section(Box::new(s))), diags)
+    } else {
+        let (meta, d) = PageMeta::read(&node, &source, &shown);
+        diags.extend(d);
+        let mut p = Page {
+            file,
+            meta,
+            lang,
+            source,
+            body_offset,
+            word_count: words,
+            reading_time: minutes,
+            ..Page::default()
+        };
+        p.resolve_path(config);
+        (Some(Loaded::Page(Box::new(p))), diags)
+    }
+}

@@ -1,0 +1,619 @@
+//! Markdown → HTML, as Zola renders it: heading ids and a table of contents, `@/` links,
+//! `<!-- more -->` summaries, external link attributes, shortcodes and highlighted code.
+
+pub mod highlight;
+pub mod shortcodes;
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::config::Config;
+pub use highlight::Highlighter;
+use shortcodes::{MAX_DEPTH, Piece};
+
+/// A heading, for tables of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Heading {
+    pub level: u32,
+    pub id: String,
+    pub permalink: String,
+    pub title: String,
+    pub children: Vec<Heading>,
+}
+
+/// How a shortcode template is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortcodeKind {
+    Html,
+    Markdown,
+}
+
+/// Renders shortcode templates (implemented by the template layer).
+pub trait Shortcodes: Sync {
+    fn kind(&self, name: &str) -> Option<ShortcodeKind>;
+    fn render(
+        &self,
+        name: &str,
+        kind: ShortcodeKind,
+        args: &serde_json::Map<String, Json>,
+        body: Option<&str>,
+        nth: usize,
+    ) -> Result<String, String>;
+}
+
+/// What rendering one piece of Markdown needs to know.
+pub struct MarkdownContext<'a> {
+    pub config: &'a Config,
+    /// Permalink of the page being rendered (relative links are joined to it).
+    pub permalink: &'a str,
+    /// Relative path of the file being rendered (`blog/a.md`), for backlinks.
+    pub relative_path: &'a str,
+    /// Relative path of every content file → its permalink.
+    pub permalinks: &'a HashMap<String, String>,
+    pub highlighter: Option<&'a Highlighter>,
+    pub shortcodes: Option<&'a dyn Shortcodes>,
+    /// The `summary-cutoff.html` output, appended to a summary cut mid-paragraph.
+    pub summary_cutoff: &'a str,
+}
+
+/// The result of rendering.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    pub html: String,
+    pub summary: Option<String>,
+    pub toc: Vec<Heading>,
+    /// `@/` links (target relative path, anchor), in order.
+    pub internal_links: Vec<(String, Option<String>)>,
+    pub external_links: Vec<String>,
+}
+
+/// A problem in the Markdown, with a byte offset in the rendered text when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownError {
+    pub message: String,
+    /// Something to find in the source to locate the problem (a link target, a shortcode).
+    pub needle: Option<String>,
+}
+
+const PLACEHOLDER_OPEN: &str = "@@ZSC";
+const PLACEHOLDER_CLOSE: &str = "@@";
+const MORE_MARKER: &str = "<!-- more -->";
+const CONTINUE_SPAN: &str = "<span id=\"continue-reading\"></span>";
+
+pub fn options(config: &Config) -> Options {
+    let mut o = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if config.markdown.smart_punctuation {
+        o |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    o
+}
+
+/// Renders `text` (a Markdown body). All problems are returned together.
+pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<MarkdownError>> {
+    let mut errors = Vec::new();
+    let mut html_shortcodes: Vec<String> = Vec::new();
+    let expanded = expand_shortcodes(text, ctx, &mut html_shortcodes, &mut errors, 0);
+
+    let mut out = Rendered::default();
+    let events = transform_events(&expanded, ctx, &mut out, &mut errors);
+    let mut html = String::with_capacity(expanded.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+
+    if !html_shortcodes.is_empty() {
+        html = insert_shortcodes(&html, &html_shortcodes);
+    }
+    if let Some(at) = html.find(CONTINUE_SPAN) {
+        out.summary = Some(make_summary(&html[..at], ctx.summary_cutoff));
+    }
+    out.html = html;
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Renders shortcodes: Markdown ones are expanded into the text, HTML ones become placeholders
+/// replaced after the Markdown is rendered.
+fn expand_shortcodes(
+    text: &str,
+    ctx: &MarkdownContext<'_>,
+    html_out: &mut Vec<String>,
+    errors: &mut Vec<MarkdownError>,
+    depth: usize,
+) -> String {
+    if !text.contains("{{") && !text.contains("{%") {
+        return text.to_string();
+    }
+    let pieces = match shortcodes::parse(text) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(MarkdownError {
+                message: e.message,
+                needle: text.get(e.offset..).map(|s| s.chars().take(20).collect()),
+            });
+            return text.to_string();
+        }
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut out = String::with_capacity(text.len());
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(&t),
+            Piece::Call(call) => {
+                let needle = Some(format!("{}(", call.name));
+                let Some(sc) = ctx.shortcodes else {
+                    continue;
+                };
+                let Some(kind) = sc.kind(&call.name) else {
+                    errors.push(MarkdownError {
+                        message: format!(
+                            "unknown shortcode `{}`: no templates/shortcodes/{}.html or .md",
+                            call.name, call.name
+                        ),
+                        needle,
+                    });
+                    continue;
+                };
+                if depth >= MAX_DEPTH {
+                    errors.push(MarkdownError {
+                        message: format!(
+                            "shortcodes nested more than {MAX_DEPTH} deep (`{}`)",
+                            call.name
+                        ),
+                        needle,
+                    });
+                    continue;
+                }
+                let nth = {
+                    let c = counts.entry(call.name.clone()).or_insert(0);
+                    *c += 1;
+                    *c
+                };
+                match sc.render(&call.name, kind, &call.args, call.body.as_deref(), nth) {
+                    Ok(rendered) => match kind {
+                        ShortcodeKind::Markdown => out.push_str(&rendered),
+                        ShortcodeKind::Html => {
+                            out.push_str(PLACEHOLDER_OPEN);
+                            out.push_str(&html_out.len().to_string());
+                            out.push_str(PLACEHOLDER_CLOSE);
+                            html_out.push(rendered);
+                        }
+                    },
+                    Err(e) => errors.push(MarkdownError {
+                        message: format!("shortcode `{}` failed: {e}", call.name),
+                        needle,
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn insert_shortcodes(html: &str, rendered: &[String]) -> String {
+    let mut out = html.to_string();
+    for (i, r) in rendered.iter().enumerate() {
+        let token = format!("{PLACEHOLDER_OPEN}{i}{PLACEHOLDER_CLOSE}");
+        // A shortcode alone in its paragraph replaces the paragraph.
+        let alone = format!("<p>{token}</p>\n");
+        if out.contains(&alone) {
+            out = out.replacen(&alone, r, 1);
+        } else {
+            out = out.replacen(&token, r, 1);
+        }
+    }
+    out
+}
+
+/// Is this link outside the site?
+pub fn is_external(link: &str) -> bool {
+    let l = link.to_ascii_lowercase();
+    l.starts_with("http://")
+        || l.starts_with("https://")
+        || l.starts_with("//")
+        || l.starts_with("www.")
+}
+
+fn has_scheme(link: &str) -> bool {
+    match link.find(':') {
+        Some(i) => {
+            let scheme = &link[..i];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+        }
+        None => false,
+    }
+}
+
+/// Resolves a link target: `@/` content paths, local anchors, relative paths.
+fn resolve_link(
+    dest: &str,
+    ctx: &MarkdownContext<'_>,
+    out: &mut Rendered,
+    errors: &mut Vec<MarkdownError>,
+) -> String {
+    if let Some(rest) = dest.strip_prefix("@/") {
+        let (path, anchor) = match rest.split_once('#') {
+            Some((p, a)) => (p, Some(a.to_string())),
+            None => (rest, None),
+        };
+        return match ctx.permalinks.get(path) {
+            Some(p) => {
+                out.internal_links.push((path.to_string(), anchor.clone()));
+                match anchor {
+                    Some(a) => format!("{p}#{a}"),
+                    None => p.clone(),
+                }
+            }
+            None => {
+                errors.push(MarkdownError {
+                    message: format!("broken internal link `{dest}`: no content file `{path}`"),
+                    needle: Some(dest.to_string()),
+                });
+                dest.to_string()
+            }
+        };
+    }
+    if let Some(anchor) = dest.strip_prefix('#') {
+        // Zola counts a local anchor as a link to the page itself.
+        out.internal_links
+            .push((ctx.relative_path.to_string(), Some(anchor.to_string())));
+        return format!("{}{dest}", ctx.permalink);
+    }
+    if is_external(dest) {
+        out.external_links.push(dest.to_string());
+        return dest.to_string();
+    }
+    if dest.starts_with('/') || has_scheme(dest) || dest.is_empty() {
+        return dest.to_string();
+    }
+    format!("{}{dest}", ctx.permalink)
+}
+
+fn external_link_attrs(config: &Config) -> String {
+    let mut rel = Vec::new();
+    if config.markdown.external_links_target_blank {
+        rel.push("noopener");
+    }
+    if config.markdown.external_links_no_follow {
+        rel.push("nofollow");
+    }
+    if config.markdown.external_links_no_referrer {
+        rel.push("noreferrer");
+    }
+    rel.push("external");
+    let mut s = format!(" rel=\"{}\"", rel.join(" "));
+    if config.markdown.external_links_target_blank {
+        s.push_str(" target=\"_blank\"");
+    }
+    s
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+fn escape_href(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_href(&mut out, s).ok();
+    out
+}
+
+fn transform_events<'a>(
+    text: &'a str,
+    ctx: &MarkdownContext<'_>,
+    out: &mut Rendered,
+    errors: &mut Vec<MarkdownError>,
+) -> Vec<Event<'a>> {
+    let parser = Parser::new_ext(text, options(ctx.config));
+    let mut events: Vec<Event<'a>> = Vec::new();
+    let mut code: Option<(String, String)> = None;
+    let mut link_stack: Vec<bool> = Vec::new();
+    for ev in parser {
+        if let Some((_, buf)) = &mut code {
+            match ev {
+                Event::Text(t) => buf.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let (lang, buf) = code.take().unwrap_or_default();
+                    events.push(Event::Html(code_block(&lang, &buf, ctx).into()));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let external = is_external(&dest_url);
+                let resolved = resolve_link(&dest_url, ctx, out, errors);
+                if external && link_type != LinkType::Email {
+                    let mut tag = format!(
+                        "<a{} href=\"{}\"",
+                        external_link_attrs(ctx.config),
+                        escape_href(&resolved)
+                    );
+                    if !title.is_empty() {
+                        tag.push_str(&format!(" title=\"{}\"", escape_html(&title)));
+                    }
+                    tag.push('>');
+                    events.push(Event::Html(tag.into()));
+                    // Written by hand: its end is written by hand too.
+                    link_stack.push(true);
+                } else {
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: resolved.into(),
+                        title,
+                        id,
+                    }));
+                    link_stack.push(false);
+                }
+            }
+            Event::End(TagEnd::Link) => {
+                let manual = link_stack.pop().unwrap_or(false);
+                if manual {
+                    events.push(Event::Html("</a>".into()));
+                } else {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let resolved = if dest_url.starts_with("@/")
+                    || is_external(&dest_url)
+                    || dest_url.starts_with('/')
+                    || has_scheme(&dest_url)
+                {
+                    resolve_link(&dest_url, ctx, out, errors)
+                } else {
+                    format!("{}{}", ctx.permalink, dest_url)
+                };
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: resolved.into(),
+                    title,
+                    id,
+                }));
+            }
+            Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER => {
+                events.push(Event::Html(CONTINUE_SPAN.into()));
+            }
+            other => events.push(other),
+        }
+    }
+    headings(events, ctx, out)
+}
+
+fn code_block(lang: &str, code: &str, ctx: &MarkdownContext<'_>) -> String {
+    if let Some(h) = ctx.highlighter
+        && !lang.is_empty()
+        && let Some(inner) = h.highlight(code, lang)
+    {
+        let l = escape_html(lang);
+        return format!(
+            "<pre data-lang=\"{l}\" class=\"language-{l} z-code\"><code class=\"language-{l}\" data-lang=\"{l}\">{inner}</code></pre>\n"
+        );
+    }
+    if lang.is_empty() {
+        format!("<pre><code>{}</code></pre>\n", escape_html(code))
+    } else {
+        format!(
+            "<pre><code data-lang=\"{}\">{}</code></pre>\n",
+            escape_html(lang),
+            escape_html(code)
+        )
+    }
+}
+
+/// Gives headings their ids (explicit, or slugified from their text, made unique) and builds
+/// the table of contents.
+fn headings<'a>(
+    events: Vec<Event<'a>>,
+    ctx: &MarkdownContext<'_>,
+    out: &mut Rendered,
+) -> Vec<Event<'a>> {
+    let mut result = Vec::with_capacity(events.len());
+    let mut used: HashMap<String, usize> = HashMap::new();
+    // Explicit ids are reserved first, as they cannot change.
+    for ev in &events {
+        if let Event::Start(Tag::Heading { id: Some(id), .. }) = ev {
+            used.insert(id.to_string(), 0);
+        }
+    }
+    let mut flat: Vec<Heading> = Vec::new();
+    let mut iter = events.into_iter();
+    while let Some(ev) = iter.next() {
+        let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = ev
+        else {
+            result.push(ev);
+            continue;
+        };
+        let mut inner = Vec::new();
+        let mut title = String::new();
+        for e in iter.by_ref() {
+            match &e {
+                Event::End(TagEnd::Heading(_)) => break,
+                Event::Text(t) | Event::Code(t) => title.push_str(t),
+                Event::SoftBreak | Event::HardBreak => title.push(' '),
+                _ => {}
+            }
+            inner.push(e);
+        }
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => unique_id(&ctx.config.slugify.anchor(title.trim()), &mut used),
+        };
+        let lvl = heading_level(level);
+        let mut open = format!("<h{lvl} id=\"{}\"", escape_html(&id));
+        if !classes.is_empty() {
+            open.push_str(&format!(" class=\"{}\"", escape_html(&classes.join(" "))));
+        }
+        for (k, v) in attrs {
+            open.push_str(&format!(" {}", escape_html(&k)));
+            if let Some(v) = v {
+                open.push_str(&format!("=\"{}\"", escape_html(&v)));
+            }
+        }
+        open.push('>');
+        result.push(Event::Html(open.into()));
+        result.extend(inner);
+        result.push(Event::Html(format!("</h{lvl}>\n").into()));
+        flat.push(Heading {
+            level: lvl,
+            permalink: format!("{}#{}", ctx.permalink, id),
+            id,
+            title: title.trim().to_string(),
+            children: vec![],
+        });
+    }
+    out.toc = make_toc(flat);
+    result
+}
+
+fn heading_level(l: HeadingLevel) -> u32 {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn unique_id(base: &str, used: &mut HashMap<String, usize>) -> String {
+    let base = if base.is_empty() { "section" } else { base };
+    if !used.contains_key(base) {
+        used.insert(base.to_string(), 0);
+        return base.to_string();
+    }
+    let mut n = used.get(base).copied().unwrap_or(0);
+    loop {
+        n += 1;
+        let candidate = format!("{base}-{n}");
+        if !used.contains_key(&candidate) {
+            used.insert(base.to_string(), n);
+            used.insert(candidate.clone(), 0);
+            return candidate;
+        }
+    }
+}
+
+/// Nests a flat list of headings by level.
+pub fn make_toc(flat: Vec<Heading>) -> Vec<Heading> {
+    fn insert(parent: &mut Heading, h: &Heading) -> bool {
+        if h.level <= parent.level {
+            return false;
+        }
+        if h.level == parent.level + 1 {
+            parent.children.push(h.clone());
+            return true;
+        }
+        let placed = match parent.children.last_mut() {
+            Some(last) => insert(last, h),
+            None => false,
+        };
+        if !placed {
+            parent.children.push(h.clone());
+        }
+        true
+    }
+    let mut toc: Vec<Heading> = Vec::new();
+    for h in flat {
+        let inserted = match toc.last_mut() {
+            Some(last) => insert(last, &h),
+            None => false,
+        };
+        if !inserted {
+            toc.push(h);
+        }
+    }
+    toc
+}
+
+/// The summary: the HTML before `<!-- more -->`. Cut inside a paragraph, its open tags are
+/// closed and the cutoff (`&hellip;` by default) is appended.
+fn make_summary(before: &str, cutoff: &str) -> String {
+    let open = open_tags(before);
+    if open.is_empty() {
+        return before.trim_end().to_string();
+    }
+    let mut s = before.to_string();
+    s.push_str(cutoff);
+    for t in open.iter().rev() {
+        s.push_str(&format!("</{t}>"));
+    }
+    s
+}
+
+fn open_tags(html: &str) -> Vec<String> {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with('!') || tag.ends_with('/') {
+            rest = &rest[end..];
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim().to_ascii_lowercase();
+            if let Some(pos) = stack.iter().rposition(|t| *t == name) {
+                stack.truncate(pos);
+            }
+        } else {
+            let name: String = tag
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !name.is_empty() && !VOID.contains(&name.as_str()) {
+                stack.push(name);
+            }
+        }
+        rest = &rest[end..];
+    }
+    stack
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,582 @@
+//! Render: the library and the templates become the site's files (pages, sections, pagers,
+//! taxonomies, feeds, sitemap, robots.txt, 404, aliases, static files and assets). Pure
+//! apart from reading static files; parallel over pages.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde_json::{Value as Json, json};
+use tera::{Context, Tera};
+
+use crate::config::Config;
+use crate::content::library::{Library, normalize_alias};
+use crate::content::section::Section;
+use crate::diagnostics::Diagnostic;
+use crate::output::{Content, OutputFile};
+use crate::templates::{self, context, tera_error_chain};
+
+/// What rendering needs.
+pub struct Renderer<'a> {
+    pub root: &'a Path,
+    pub config: &'a Config,
+    pub tera: &'a Tera,
+    pub library: &'a Library,
+    /// Every page as JSON (see [`context::page`]).
+    pub pages: &'a [Json],
+}
+
+type Rendered = Result<Vec<OutputFile>, Vec<Diagnostic>>;
+
+/// `a/b/` → `a/b/index.html`; `a/b.html` → itself.
+pub fn file_for_path(path: &str) -> String {
+    let p = path.trim_start_matches('/');
+    if p.ends_with(".html") || p.ends_with(".xml") || p.ends_with(".txt") {
+        p.to_string()
+    } else if p.is_empty() {
+        "index.html".into()
+    } else {
+        format!("{}/index.html", p.trim_end_matches('/'))
+    }
+}
+
+impl Renderer<'_> {
+    fn base_context(&self, lang: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("config", &self.config.to_template_json(lang));
+        ctx.insert("lang", lang);
+        ctx
+    }
+
+    fn render(&self, template: &str, ctx: &Context, source: &Path) -> Result<String, Diagnostic> {
+        let name = templates::resolve(self.tera, template);
+        if !templates::exists(self.tera, &name) {
+            return Err(
+                Diagnostic::error(source, format!("template `{template}` not found"))
+                    .with_help("add it to templates/ or to the theme's templates/"),
+            );
+        }
+        self.tera.render(&name, ctx).map_err(|e| {
+            Diagnostic::error(
+                source,
+                format!("template `{template}` failed: {}", tera_error_chain(&e)),
+            )
+        })
+    }
+
+    fn alias(&self, path: &str, url: &str) -> Result<OutputFile, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert("url", url);
+        let html = self.render(
+            "internal/alias.html",
+            &ctx,
+            Path::new("internal/alias.html"),
+        )?;
+        Ok(OutputFile::text(file_for_path(path), html))
+    }
+
+    /// Renders the whole site. All problems are returned together.
+    pub fn render_all(&self) -> Rendered {
+        let lib = self.library;
+        let page_jobs: Vec<Rendered> = (0..lib.pages.len())
+            .into_par_iter()
+            .filter(|&i| lib.pages[i].meta.render)
+            .map(|i| self.render_page(i))
+            .collect();
+        let section_jobs: Vec<Rendered> = (0..lib.sections.len())
+            .into_par_iter()
+            .map(|i| self.render_section(i))
+            .collect();
+        let taxonomy_jobs: Vec<Rendered> = (0..lib.taxonomies.len())
+            .into_par_iter()
+            .map(|i| self.render_taxonomy(i))
+            .collect();
+        let mut files = Vec::new();
+        let mut diags = Vec::new();
+        for r in page_jobs
+            .into_iter()
+            .chain(section_jobs)
+            .chain(taxonomy_jobs)
+            .chain([self.render_feeds(), self.render_site_files()])
+        {
+            match r {
+                Ok(f) => files.extend(f),
+                Err(d) => diags.extend(d),
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        // Later files win (static files never replace rendered pages, as in Zola).
+        let mut by_path: BTreeMap<String, OutputFile> = BTreeMap::new();
+        for f in self.static_files() {
+            by_path.insert(f.path.clone(), f);
+        }
+        for f in files {
+            by_path.insert(f.path.clone(), f);
+        }
+        Ok(by_path.into_values().collect())
+    }
+
+    fn render_page(&self, i: usize) -> Rendered {
+        let lib = self.library;
+        let page = &lib.pages[i];
+        let mut ctx = self.base_context(&page.lang);
+        ctx.insert("page", &context::page_with_siblings(lib, self.pages, i));
+        ctx.insert("current_url", &page.permalink);
+        ctx.insert("current_path", &page.path);
+        let template = page.meta.template.as_deref().unwrap_or("page.html");
+        let html = self
+            .render(template, &ctx, &page.file.path)
+            .map_err(|d| vec![d])?;
+        let mut out = vec![OutputFile::text(file_for_path(&page.path), html)];
+        for a in &page.meta.aliases {
+            out.push(
+                self.alias(&normalize_alias(a), &page.permalink)
+                    .map_err(|d| vec![d])?,
+            );
+        }
+        if let Some(col) = &page.file.colocated_path {
+            for asset in &page.asset_files {
+                let inside = asset.strip_prefix(col.as_str()).unwrap_or(asset);
+                out.push(OutputFile {
+                    path: format!("{}{}", page.path.trim_start_matches('/'), inside),
+                    content: Content::Copy(self.root.join("content").join(asset)),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn section_pages_json(&self, s: &Section) -> Vec<Json> {
+        s.pages.iter().map(|&p| self.pages[p].clone()).collect()
+    }
+
+    fn render_section(&self, i: usize) -> Rendered {
+        let lib = self.library;
+        let s = &lib.sections[i];
+        let mut out = Vec::new();
+        for asset in &s.asset_files {
+            let name = asset.rsplit('/').next().unwrap_or(asset);
+            out.push(OutputFile {
+                path: format!("{}{}", s.path.trim_start_matches('/'), name),
+                content: Content::Copy(self.root.join("content").join(asset)),
+            });
+        }
+        for a in &s.meta.aliases {
+            out.push(
+                self.alias(&normalize_alias(a), &s.permalink)
+                    .map_err(|d| vec![d])?,
+            );
+        }
+        if !s.meta.render {
+            return Ok(out);
+        }
+        if let Some(target) = &s.meta.redirect_to {
+            let url = if target.starts_with("http://") || target.starts_with("https://") {
+                target.clone()
+            } else {
+                self.config.make_permalink(target)
+            };
+            out.push(self.alias(&s.path, &url).map_err(|d| vec![d])?);
+            return Ok(out);
+        }
+        let template = s.meta.template.clone().unwrap_or_else(|| {
+            if s.is_root() {
+                "index.html".into()
+            } else {
+                "section.html".into()
+            }
+        });
+        let mut diags = Vec::new();
+        if s.meta.generate_feeds {
+            match self.feeds_for(&s.lang, &s.path, &s.pages, Some(i), None) {
+                Ok(f) => out.extend(f),
+                Err(d) => diags.extend(d),
+            }
+        }
+        match s.meta.paginate_by {
+            Some(per) => {
+                let mut items = s.pages.clone();
+                if s.meta.paginate_reversed {
+                    items.reverse();
+                }
+                let pagers =
+                    context::paginate(self.config, &s.path, &s.meta.paginate_path, per, &items);
+                let section_json = context::section(lib, i, Vec::new());
+                for (k, pager) in pagers.iter().enumerate() {
+                    let mut ctx = self.base_context(&s.lang);
+                    ctx.insert("section", &section_json);
+                    ctx.insert(
+                        "paginator",
+                        &context::paginator(
+                            self.config,
+                            &pagers,
+                            k,
+                            per,
+                            items.len(),
+                            &s.path,
+                            &s.meta.paginate_path,
+                            self.pages,
+                        ),
+                    );
+                    ctx.insert("current_url", &pager.permalink);
+                    ctx.insert("current_path", &pager.path);
+                    match self.render(&template, &ctx, &s.file.path) {
+                        Ok(html) => out.push(OutputFile::text(file_for_path(&pager.path), html)),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                let first = format!("{}{}/1/", s.path, s.meta.paginate_path);
+                match self.alias(&first, &s.permalink) {
+                    Ok(f) => out.push(f),
+                    Err(d) => diags.push(d),
+                }
+            }
+            None => {
+                let mut ctx = self.base_context(&s.lang);
+                ctx.insert(
+                    "section",
+                    &context::section(lib, i, self.section_pages_json(s)),
+                );
+                ctx.insert("current_url", &s.permalink);
+                ctx.insert("current_path", &s.path);
+                match self.render(&template, &ctx, &s.file.path) {
+                    Ok(html) => out.push(OutputFile::text(file_for_path(&s.path), html)),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(out)
+        } else {
+            Err(diags)
+        }
+    }
+
+    fn render_taxonomy(&self, i: usize) -> Rendered {
+        let t = &self.library.taxonomies[i];
+        if !t.kind.render {
+            return Ok(Vec::new());
+        }
+        let cfg = Path::new("config.toml");
+        let name = &t.kind.name;
+        let list_tpl = if templates::exists(self.tera, &format!("{name}/list.html")) {
+            format!("{name}/list.html")
+        } else {
+            "taxonomy_list.html".into()
+        };
+        let single_tpl = if templates::exists(self.tera, &format!("{name}/single.html")) {
+            format!("{name}/single.html")
+        } else {
+            "taxonomy_single.html".into()
+        };
+        let mut out = Vec::new();
+        let mut diags = Vec::new();
+        let terms: Vec<Json> = t
+            .items
+            .iter()
+            .map(|term| context::term(term, self.pages, true))
+            .collect();
+        let mut ctx = self.base_context(&t.lang);
+        ctx.insert("taxonomy", &t.kind);
+        ctx.insert("terms", &terms);
+        ctx.insert("current_url", &t.permalink);
+        ctx.insert("current_path", &t.path);
+        match self.render(&list_tpl, &ctx, cfg) {
+            Ok(html) => out.push(OutputFile::text(file_for_path(&t.path), html)),
+            Err(d) => diags.push(d),
+        }
+        for (k, term) in t.items.iter().enumerate() {
+            let term_json = &terms[k];
+            match t.kind.paginate_by {
+                Some(per) if per > 0 => {
+                    let pp = t.kind.paginate_path();
+                    let pagers = context::paginate(self.config, &term.path, pp, per, &term.pages);
+                    for (j, pager) in pagers.iter().enumerate() {
+                        let mut ctx = self.base_context(&t.lang);
+                        ctx.insert("taxonomy", &t.kind);
+                        ctx.insert("term", term_json);
+                        ctx.insert(
+                            "paginator",
+                            &context::paginator(
+                                self.config,
+                                &pagers,
+                                j,
+                                per,
+                                term.pages.len(),
+                                &term.path,
+                                pp,
+                                self.pages,
+                            ),
+                        );
+                        ctx.insert("current_url", &pager.permalink);
+                        ctx.insert("current_path", &pager.path);
+                        match self.render(&single_tpl, &ctx, cfg) {
+                            Ok(html) => {
+                                out.push(OutputFile::text(file_for_path(&pager.path), html))
+                            }
+                            Err(d) => diags.push(d),
+                        }
+                    }
+                    match self.alias(&format!("{}{pp}/1/", term.path), &term.permalink) {
+                        Ok(f) => out.push(f),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                _ => {
+                    let mut ctx = self.base_context(&t.lang);
+                    ctx.insert("taxonomy", &t.kind);
+                    ctx.insert("term", term_json);
+                    ctx.insert("current_url", &term.permalink);
+                    ctx.insert("current_path", &term.path);
+                    match self.render(&single_tpl, &ctx, cfg) {
+                        Ok(html) => out.push(OutputFile::text(file_for_path(&term.path), html)),
+                        Err(d) => diags.push(d),
+                    }
+                }
+            }
+            if t.kind.feed {
+                match self.feeds_for(&t.lang, &term.path, &term.pages, None, Some(term_json)) {
+                    Ok(f) => out.extend(f),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(out)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// The feeds (one per configured feed file name) of a list of pages at `base_path`.
+    fn feeds_for(
+        &self,
+        lang: &str,
+        base_path: &str,
+        pages: &[usize],
+        section: Option<usize>,
+        term: Option<&Json>,
+    ) -> Rendered {
+        let lib = self.library;
+        let mut dated: Vec<usize> = pages
+            .iter()
+            .copied()
+            .filter(|&p| lib.pages[p].meta.date.is_some())
+            .collect();
+        dated = crate::content::library::sort_pages(
+            &lib.pages,
+            dated,
+            crate::content::section::SortBy::Date,
+        );
+        if let Some(limit) = self.config.feed_limit {
+            dated.truncate(limit);
+        }
+        let last_updated = dated
+            .iter()
+            .filter_map(|&p| {
+                let m = &lib.pages[p].meta;
+                [m.updated.as_ref(), m.date.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .max_by_key(|d| d.datetime)
+                    .cloned()
+            })
+            .max_by_key(|d| d.datetime);
+        let pages_json: Vec<&Json> = dated.iter().map(|&p| &self.pages[p]).collect();
+        let mut out = Vec::new();
+        let mut diags = Vec::new();
+        for name in &self.config.lang(lang).feed_filenames {
+            let path = format!("{}{name}", base_path);
+            let mut ctx = self.base_context(lang);
+            ctx.insert("pages", &pages_json);
+            ctx.insert("feed_url", &self.config.make_permalink(&path));
+            if let Some(d) = &last_updated {
+                ctx.insert("last_updated", &d.rfc3339());
+            }
+            if let Some(s) = section {
+                ctx.insert("section", &context::section(lib, s, Vec::new()));
+            }
+            if let Some(t) = term {
+                ctx.insert("term", t);
+            }
+            match self.render(name, &ctx, Path::new("config.toml")) {
+                Ok(xml) => out.push(OutputFile::text(
+                    path.trim_start_matches('/').to_string(),
+                    xml,
+                )),
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.is_empty() {
+            Ok(out)
+        } else {
+            Err(diags)
+        }
+    }
+
+    fn render_feeds(&self) -> Rendered {
+        let mut out = Vec::new();
+        for (code, opts) in &self.config.languages {
+            if !opts.generate_feeds {
+                continue;
+            }
+            let pages: Vec<usize> = self
+                .library
+                .pages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| &p.lang == code && p.meta.render)
+                .map(|(i, _)| i)
+                .collect();
+            let base = format!("{}/", self.config.lang_prefix(code));
+            out.extend(self.feeds_for(code, &base, &pages, None, None)?);
+        }
+        Ok(out)
+    }
+
+    /// sitemap.xml, robots.txt and 404.html.
+    fn render_site_files(&self) -> Rendered {
+        let mut out = Vec::new();
+        let lang = &self.config.default_language;
+        let cfg = Path::new("config.toml");
+        let mut diags = Vec::new();
+        if self.config.generate_sitemap {
+            let mut ctx = self.base_context(lang);
+            ctx.insert("entries", &self.sitemap_entries());
+            match self.render("sitemap.xml", &ctx, cfg) {
+                Ok(x) => out.push(OutputFile::text("sitemap.xml", x)),
+                Err(d) => diags.push(d),
+            }
+        }
+        if self.config.generate_robots_txt {
+            match self.render("robots.txt", &self.base_context(lang), cfg) {
+                Ok(x) => out.push(OutputFile::text("robots.txt", x)),
+                Err(d) => diags.push(d),
+            }
+        }
+        match self.render("404.html", &self.base_context(lang), cfg) {
+            Ok(x) => out.push(OutputFile::text("404.html", x)),
+            Err(d) => diags.push(d),
+        }
+        if diags.is_empty() {
+            Ok(out)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// Every URL of the site, sorted by permalink, with its date and its translations.
+    pub fn sitemap_entries(&self) -> Vec<Json> {
+        let lib = self.library;
+        let mut entries: BTreeMap<String, Json> = BTreeMap::new();
+        let alternates = |canonical: &str| -> Vec<Json> {
+            let mut alts: Vec<(String, String)> = lib
+                .translations_of(canonical)
+                .iter()
+                .map(|item| match *item {
+                    crate::content::Item::Page(i) => {
+                        (lib.pages[i].lang.clone(), lib.pages[i].permalink.clone())
+                    }
+                    crate::content::Item::Section(i) => (
+                        lib.sections[i].lang.clone(),
+                        lib.sections[i].permalink.clone(),
+                    ),
+                })
+                .collect();
+            alts.sort();
+            alts.into_iter()
+                .map(|(lang, permalink)| json!({"lang": lang, "permalink": permalink}))
+                .collect()
+        };
+        for p in lib.pages.iter().filter(|p| p.meta.render) {
+            let date = p
+                .meta
+                .updated
+                .as_ref()
+                .or(p.meta.date.as_ref())
+                .map(|d| d.text.clone());
+            entries.insert(
+                p.permalink.clone(),
+                json!({"permalink": p.permalink, "date": date, "lang": p.lang, "translations": alternates(&p.file.canonical)}),
+            );
+        }
+        for s in lib.sections.iter().filter(|s| s.meta.render) {
+            let alts = alternates(&s.file.canonical);
+            entries.insert(s.permalink.clone(), json!({"permalink": s.permalink, "date": null, "lang": s.lang, "translations": alts}));
+            if let (Some(per), None) = (s.meta.paginate_by, &s.meta.redirect_to) {
+                let pagers =
+                    context::paginate(self.config, &s.path, &s.meta.paginate_path, per, &s.pages);
+                // Zola lists every pager under its numbered URL, pager 1 included.
+                for pager in &pagers {
+                    let url = self.config.make_permalink(&format!(
+                        "{}{}/{}/",
+                        s.path, s.meta.paginate_path, pager.index
+                    ));
+                    entries.insert(
+                        url.clone(),
+                        json!({"permalink": url, "date": null, "lang": s.lang, "translations": []}),
+                    );
+                }
+            }
+        }
+        for t in lib.taxonomies.iter().filter(|t| t.kind.render) {
+            entries.insert(
+                t.permalink.clone(),
+                json!({"permalink": t.permalink, "date": null, "lang": t.lang, "translations": []}),
+            );
+            for term in &t.items {
+                entries.insert(term.permalink.clone(), json!({"permalink": term.permalink, "date": null, "lang": t.lang, "translations": []}));
+                if let Some(per) = t.kind.paginate_by.filter(|p| *p > 0) {
+                    let pagers = context::paginate(
+                        self.config,
+                        &term.path,
+                        t.kind.paginate_path(),
+                        per,
+                        &term.pages,
+                    );
+                    for pager in &pagers {
+                        let url = self.config.make_permalink(&format!(
+                            "{}{}/{}/",
+                            term.path,
+                            t.kind.paginate_path(),
+                            pager.index
+                        ));
+                        entries.insert(url.clone(), json!({"permalink": url, "date": null, "lang": t.lang, "translations": []}));
+                    }
+                }
+            }
+        }
+        entries.into_values().collect()
+    }
+
+    /// The theme's static files, then the site's (which win).
+    fn static_files(&self) -> Vec<OutputFile> {
+        let mut dirs = Vec::new();
+        if let Some(t) = &self.config.theme {
+            dirs.push(self.root.join("themes").join(t).join("static"));
+        }
+        dirs.push(self.root.join("static"));
+        let mut out = Vec::new();
+        for dir in dirs {
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in crate::content::walk::list_files(&dir, &self.config.ignored_static) {
+                let rel = file
+                    .strip_prefix(&dir)
+                    .unwrap_or(&file)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(OutputFile {
+                    path: rel,
+                    content: Content::Copy(file),
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,437 @@
+//! The pipeline: `load → validate → render → write`. A [`Site`] is the loaded, validated model;
+//! [`Site::render`] turns it into files; the caller chooses where they go (disk or memory).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::library::Library;
+use crate::content::walk;
+use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
+use crate::markdown::{self, Highlighter, MarkdownContext};
+use crate::output::{Content, OutputFile};
+use crate::render::Renderer;
+use crate::templates::{self, context, filters, functions::SiteData};
+
+/// How to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Replaces `base_url` from the config.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+/// A loaded site, ready to render.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub library: Library,
+    tera: tera::Tera,
+    pages_json: Vec<serde_json::Value>,
+    highlighter: Option<Highlighter>,
+    data: Arc<SiteData>,
+    /// Warnings found so far.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub pages_per_language: Vec<(String, usize)>,
+    pub sections: usize,
+    pub terms: usize,
+    pub files: usize,
+}
+
+fn fail(mut d: Diagnostics) -> BuildFailed {
+    d.sort();
+    BuildFailed(d)
+}
+
+impl Site {
+    /// Loads and validates everything; every problem found is reported together.
+    pub fn load(root: &Path, options: &BuildOptions) -> Result<Site, BuildFailed> {
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        let config_path = root.join("config.toml");
+        let Some(mut config) = Config::load(&config_path, &mut diags) else {
+            return Err(fail(Diagnostics::from_iter(diags)));
+        };
+        if let Some(b) = &options.base_url {
+            config.base_url = b.clone();
+        }
+        let tera = match templates::load(root, config.theme.as_deref()) {
+            Ok(t) => Some(t),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        let highlighter = config.markdown.highlight_theme.as_deref().map(|t| {
+            if !Highlighter::theme_exists(t) {
+                diags.push(
+                    Diagnostic::error(&config_path, format!("unknown highlighting theme `{t}`"))
+                        .at(crate::config::find_key_line(
+                            &std::fs::read_to_string(&config_path).unwrap_or_default(),
+                            "theme",
+                        )),
+                );
+            }
+            Highlighter::new(t)
+        });
+        let content_dir = root.join("content");
+        let (pages, sections, d) = walk::load_content(&content_dir, &config, options.drafts);
+        diags.extend(d);
+        let mut library = Library::new(pages, sections, &config, &mut diags);
+        let Some(mut tera) = tera else {
+            return Err(fail(Diagnostics::from_iter(diags)));
+        };
+        check_templates_exist(&library, &tera, &mut diags);
+
+        // Markdown needs the permalinks of everything and the shortcode templates.
+        let permalinks: HashMap<String, String> = library
+            .pages
+            .iter()
+            .map(|p| (p.file.relative.clone(), p.permalink.clone()))
+            .chain(
+                library
+                    .sections
+                    .iter()
+                    .map(|s| (s.file.relative.clone(), s.permalink.clone())),
+            )
+            .collect();
+        let cutoff = tera
+            .render(
+                &templates::resolve(&tera, "summary-cutoff.html"),
+                &tera::Context::new(),
+            )
+            .unwrap_or_else(|_| "&hellip;".into());
+        let pre_pages: Vec<serde_json::Value> = (0..library.pages.len())
+            .map(|i| context::page(&library, i))
+            .collect();
+        // Shortcodes run before the Markdown of other pages is rendered: their functions see
+        // the site without contents.
+        let pre_data = Arc::new(SiteData {
+            root: root.to_path_buf(),
+            config: config.clone(),
+            library: library.clone(),
+            pages: pre_pages.clone(),
+            warnings: Mutex::new(Vec::new()),
+        });
+        let tera_md = with_functions(&tera, &pre_data, &permalinks);
+        let render_md = |text: &str,
+                         source: &str,
+                         body_offset: usize,
+                         permalink: &str,
+                         relative: &str,
+                         lang: &str,
+                         page_json: Option<&serde_json::Value>,
+                         section_json: Option<serde_json::Value>,
+                         path: &Path| {
+            let mut base = tera::Context::new();
+            base.insert("config", &config.to_template_json(lang));
+            base.insert("lang", lang);
+            if let Some(p) = page_json {
+                base.insert("page", p);
+            }
+            if let Some(s) = section_json {
+                base.insert("section", &s);
+            }
+            let sc = filters::TeraShortcodes {
+                tera: &tera_md,
+                base,
+            };
+            let ctx = MarkdownContext {
+                config: &config,
+                permalink,
+                relative_path: relative,
+                permalinks: &permalinks,
+                highlighter: highlighter.as_ref(),
+                shortcodes: Some(&sc),
+                summary_cutoff: &cutoff,
+            };
+            markdown::render(text, &ctx).map_err(|errs| {
+                errs.into_iter()
+                    .map(|e| {
+                        let pos = e
+                            .needle
+                            .as_deref()
+                            .and_then(|n| source[body_offset..].find(n))
+                            .map(|o| Position::of_offset(source, body_offset + o));
+                        Diagnostic::error(path, e.message).at(pos)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let page_results: Vec<_> = library
+            .pages
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                render_md(
+                    p.body(),
+                    &p.source,
+                    p.body_offset,
+                    &p.permalink,
+                    &p.file.relative,
+                    &p.lang,
+                    Some(&pre_pages[i]),
+                    None,
+                    &p.file.path,
+                )
+            })
+            .collect();
+        let section_results: Vec<_> = library
+            .sections
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                render_md(
+                    s.body(),
+                    &s.source,
+                    s.body_offset,
+                    &s.permalink,
+                    &s.file.relative,
+                    &s.lang,
+                    None,
+                    Some(context::section(&library, i, Vec::new())),
+                    &s.file.path,
+                )
+            })
+            .collect();
+        for (p, r) in library.pages.iter_mut().zip(page_results) {
+            match r {
+                Ok(r) => {
+                    p.content = r.html;
+                    p.summary = r.summary;
+                    p.toc = r.toc;
+                    p.internal_links = r.internal_links;
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        for (s, r) in library.sections.iter_mut().zip(section_results) {
+            match r {
+                Ok(r) => {
+                    s.content = r.html;
+                    s.toc = r.toc;
+                    s.internal_links = r.internal_links;
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        check_anchors(&library, &mut diags);
+        library.fill_backlinks();
+
+        let pages_json: Vec<serde_json::Value> = (0..library.pages.len())
+            .into_par_iter()
+            .map(|i| context::page(&library, i))
+            .collect();
+        let data = Arc::new(SiteData {
+            root: root.to_path_buf(),
+            config: config.clone(),
+            library: library.clone(),
+            pages: pages_json.clone(),
+            warnings: Mutex::new(Vec::new()),
+        });
+        if let Ok(mut w) = pre_data.warnings.lock() {
+            diags.append(&mut w);
+        }
+        drop(tera_md);
+        tera = with_functions(&tera, &data, &permalinks);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            diags.into_iter().partition(Diagnostic::is_error);
+        if !errors.is_empty() {
+            return Err(fail(Diagnostics::from_iter(
+                errors.into_iter().chain(warnings),
+            )));
+        }
+        Ok(Site {
+            root: root.to_path_buf(),
+            config,
+            library,
+            tera,
+            pages_json,
+            highlighter,
+            data,
+            warnings,
+        })
+    }
+
+    /// Renders every output file.
+    pub fn render(&mut self) -> Result<Vec<OutputFile>, BuildFailed> {
+        let renderer = Renderer {
+            root: &self.root,
+            config: &self.config,
+            tera: &self.tera,
+            library: &self.library,
+            pages: &self.pages_json,
+        };
+        let result = renderer.render_all();
+        if let Ok(mut w) = self.data.warnings.lock() {
+            self.warnings.append(&mut w);
+        }
+        let mut files = result.map_err(|d| {
+            fail(Diagnostics::from_iter(
+                d.into_iter().chain(self.warnings.clone()),
+            ))
+        })?;
+        if let Some(css) = self.highlighter.as_ref().and_then(Highlighter::stylesheet) {
+            files.push(OutputFile::text("syntax-theme.css", css));
+        }
+        for f in &files {
+            if let Content::Copy(p) = &f.content
+                && !p.is_file()
+            {
+                return Err(fail(Diagnostics::from_iter([Diagnostic::error(
+                    p,
+                    "file vanished during the build",
+                )])));
+            }
+        }
+        Ok(files)
+    }
+
+    pub fn summary(&self, files: usize) -> Summary {
+        let mut per_lang = Vec::new();
+        for code in self.config.language_codes() {
+            let n = self
+                .library
+                .pages
+                .iter()
+                .filter(|p| p.lang == code && p.meta.render)
+                .count();
+            per_lang.push((code.to_string(), n));
+        }
+        Summary {
+            pages_per_language: per_lang,
+            sections: self.library.sections.len(),
+            terms: self.library.taxonomies.iter().map(|t| t.items.len()).sum(),
+            files,
+        }
+    }
+}
+
+/// Loads, validates and renders `root`, then writes it to `output` (swapped in at the end).
+pub fn build(
+    root: &Path,
+    output: &Path,
+    options: &BuildOptions,
+) -> Result<(Summary, Vec<Diagnostic>, std::time::Duration), BuildFailed> {
+    let start = Instant::now();
+    let mut site = Site::load(root, options)?;
+    let files = site.render()?;
+    crate::output::write_to_disk(&files, output).map_err(|e| {
+        fail(Diagnostics::from_iter([Diagnostic::error(
+            output,
+            e.to_string(),
+        )]))
+    })?;
+    let summary = site.summary(files.len());
+    Ok((summary, site.warnings, start.elapsed()))
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        let mut d = Diagnostics::new();
+        d.extend(iter);
+        d
+    }
+}
+
+/// A copy of `tera` with the site functions and the `markdown` filter registered.
+fn with_functions(
+    tera: &tera::Tera,
+    data: &Arc<SiteData>,
+    permalinks: &HashMap<String, String>,
+) -> tera::Tera {
+    let mut inner = tera.clone();
+    templates::functions::register(&mut inner, data);
+    let mut outer = inner.clone();
+    outer.register_filter(
+        "markdown",
+        filters::MarkdownFilter {
+            data: data.clone(),
+            tera: Arc::new(inner),
+            permalinks: Arc::new(permalinks.clone()),
+        },
+    );
+    outer
+}
+
+fn check_templates_exist(lib: &Library, tera: &tera::Tera, diags: &mut Vec<Diagnostic>) {
+    let check = |name: &str, path: &Path, source: &str, diags: &mut Vec<Diagnostic>| {
+        if !templates::exists(tera, name) {
+            let pos = source.find(name).map(|o| Position::of_offset(source, o));
+            diags.push(Diagnostic::error(path, format!("template `{name}` not found")).at(pos));
+        }
+    };
+    for p in lib.pages.iter().filter(|p| p.meta.render) {
+        check(
+            p.meta.template.as_deref().unwrap_or("page.html"),
+            &p.file.path,
+            &p.source,
+            diags,
+        );
+    }
+    for s in lib
+        .sections
+        .iter()
+        .filter(|s| s.meta.render && s.meta.redirect_to.is_none())
+    {
+        let default = if s.is_root() {
+            "index.html"
+        } else {
+            "section.html"
+        };
+        check(
+            s.meta.template.as_deref().unwrap_or(default),
+            &s.file.path,
+            &s.source,
+            diags,
+        );
+    }
+}
+
+/// `@/page.md#anchor` links must name a heading (or an `id`) of their target.
+fn check_anchors(lib: &Library, diags: &mut Vec<Diagnostic>) {
+    fn has_id(toc: &[markdown::Heading], id: &str) -> bool {
+        toc.iter().any(|h| h.id == id || has_id(&h.children, id))
+    }
+    let target_has = |rel: &str, anchor: &str| -> bool {
+        let (toc, html) = if let Some(i) = lib.find_page(rel) {
+            (&lib.pages[i].toc, &lib.pages[i].content)
+        } else if let Some(i) = lib.find_section(rel) {
+            (&lib.sections[i].toc, &lib.sections[i].content)
+        } else {
+            return true;
+        };
+        has_id(toc, anchor) || html.contains(&format!("id=\"{anchor}\""))
+    };
+    let mut check = |links: &[(String, Option<String>)], path: &Path, source: &str| {
+        for (rel, anchor) in links {
+            if let Some(a) = anchor
+                && !target_has(rel, a)
+            {
+                let needle = format!("#{a}");
+                let pos = source.find(&needle).map(|o| Position::of_offset(source, o));
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("broken anchor: `{rel}` has no heading `#{a}`"),
+                    )
+                    .at(pos),
+                );
+            }
+        }
+    };
+    for p in &lib.pages {
+        check(&p.internal_links, &p.file.path, &p.source);
+    }
+    for s in &lib.sections {
+        check(&s.internal_links, &s.file.path, &s.source);
+    }
+}

@@ -1,0 +1,108 @@
+//! Zola's `markdown` filter and the shortcode renderer the Markdown pipeline calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+use tera::{Context, Error, Filter, Result, Tera};
+
+use super::functions::SiteData;
+use crate::markdown::{self, MarkdownContext, ShortcodeKind, Shortcodes};
+
+/// Renders `templates/shortcodes/<name>.html|.md` with the call's arguments.
+pub struct TeraShortcodes<'a> {
+    pub tera: &'a Tera,
+    pub base: Context,
+}
+
+impl Shortcodes for TeraShortcodes<'_> {
+    fn kind(&self, name: &str) -> Option<ShortcodeKind> {
+        if super::exists(self.tera, &format!("shortcodes/{name}.md")) {
+            Some(ShortcodeKind::Markdown)
+        } else if super::exists(self.tera, &format!("shortcodes/{name}.html")) {
+            Some(ShortcodeKind::Html)
+        } else {
+            None
+        }
+    }
+
+    fn render(
+        &self,
+        name: &str,
+        kind: ShortcodeKind,
+        args: &serde_json::Map<String, Json>,
+        body: Option<&str>,
+        nth: usize,
+    ) -> std::result::Result<String, String> {
+        let mut ctx = self.base.clone();
+        for (k, v) in args {
+            ctx.insert(k.as_str(), v);
+        }
+        ctx.insert("nth", &nth);
+        if let Some(b) = body {
+            ctx.insert("body", b);
+        }
+        let ext = match kind {
+            ShortcodeKind::Markdown => "md",
+            ShortcodeKind::Html => "html",
+        };
+        self.tera
+            .render(&format!("shortcodes/{name}.{ext}"), &ctx)
+            .map_err(|e| super::tera_error_chain(&e))
+    }
+}
+
+/// `{{ text | markdown(inline=false) }}`.
+pub struct MarkdownFilter {
+    pub data: Arc<SiteData>,
+    /// A Tera without this filter, for shortcodes inside the text.
+    pub tera: Arc<Tera>,
+    pub permalinks: Arc<HashMap<String, String>>,
+}
+
+impl Filter for MarkdownFilter {
+    fn filter(&self, value: &Json, args: &HashMap<String, Json>) -> Result<Json> {
+        let text = value
+            .as_str()
+            .ok_or_else(|| Error::msg("`markdown` filter: the value must be a string"))?;
+        let inline = args.get("inline").and_then(Json::as_bool).unwrap_or(false);
+        let config = &self.data.config;
+        let mut base = Context::new();
+        base.insert("config", &config.to_template_json(&config.default_language));
+        base.insert("lang", &config.default_language);
+        let sc = TeraShortcodes {
+            tera: &self.tera,
+            base,
+        };
+        let ctx = MarkdownContext {
+            config,
+            permalink: "",
+            relative_path: "",
+            permalinks: &self.permalinks,
+            highlighter: None,
+            shortcodes: Some(&sc),
+            summary_cutoff: "&hellip;",
+        };
+        let rendered = markdown::render(text, &ctx).map_err(|errs| {
+            Error::msg(
+                errs.into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let mut html = rendered.html;
+        if inline {
+            html = html
+                .trim_start_matches("<p>")
+                .trim_end()
+                .trim_end_matches("</p>")
+                .to_string();
+        }
+        Ok(Json::String(html))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}

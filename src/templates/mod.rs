@@ -1,0 +1,152 @@
+//! Tera, set up as Zola does: built-in templates, then the theme's, then the site's (each
+//! overriding the one before), with Zola's functions and filters.
+
+pub mod context;
+pub mod filters;
+pub mod functions;
+
+use std::path::Path;
+
+use tera::Tera;
+
+use crate::diagnostics::{Diagnostic, Position};
+
+const BUILTINS: &[(&str, &str)] = &[
+    ("__builtins/atom.xml", include_str!("builtins/atom.xml")),
+    ("__builtins/rss.xml", include_str!("builtins/rss.xml")),
+    (
+        "__builtins/sitemap.xml",
+        include_str!("builtins/sitemap.xml"),
+    ),
+    ("__builtins/robots.txt", include_str!("builtins/robots.txt")),
+    ("__builtins/404.html", include_str!("builtins/404.html")),
+    (
+        "__builtins/summary-cutoff.html",
+        include_str!("builtins/summary-cutoff.html"),
+    ),
+    (
+        "__builtins/internal/alias.html",
+        include_str!("builtins/internal/alias.html"),
+    ),
+];
+
+/// The template to use for `name`: the site's or theme's if there is one, else the built-in.
+pub fn resolve<'a>(tera: &Tera, name: &'a str) -> std::borrow::Cow<'a, str> {
+    if tera.get_template_names().any(|n| n == name) {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(format!("__builtins/{name}"))
+    }
+}
+
+pub fn exists(tera: &Tera, name: &str) -> bool {
+    tera.get_template_names().any(|n| n == name)
+}
+
+/// Loads every template of the theme (if any) and of the site. Every file that fails to
+/// parse is reported.
+pub fn load(root: &Path, theme: Option<&str>) -> Result<Tera, Vec<Diagnostic>> {
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let mut dirs = Vec::new();
+    if let Some(t) = theme {
+        dirs.push(root.join("themes").join(t).join("templates"));
+    }
+    dirs.push(root.join("templates"));
+    for dir in &dirs {
+        if !dir.is_dir() {
+            continue;
+        }
+        for path in crate::content::walk::list_files(dir, &globset::GlobSet::empty()) {
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.retain(|(n, _)| n != &name);
+            files.push((name, path));
+        }
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    let mut diags = Vec::new();
+    for (name, text) in BUILTINS {
+        if let Err(e) = tera.add_raw_template(name, text) {
+            diags.push(Diagnostic::error(name.to_string(), tera_error_chain(&e)));
+        }
+    }
+    let mut sources = Vec::new();
+    for (name, path) in &files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => sources.push((name.clone(), text, path.clone())),
+            Err(e) => diags.push(Diagnostic::error(
+                path,
+                format!("cannot read template: {e}"),
+            )),
+        }
+    }
+    // Add them all at once so that inheritance between them resolves; on failure, add them
+    // one by one to report each broken file.
+    let all: Vec<(String, String)> = sources
+        .iter()
+        .map(|(n, t, _)| (n.clone(), t.clone()))
+        .collect();
+    if let Err(e) = tera.add_raw_templates(all) {
+        let mut found = false;
+        for (name, text, path) in &sources {
+            let mut single = Tera::default();
+            if let Err(err) = single.add_raw_template(name, text) {
+                found = true;
+                diags.push(template_diag(path, text, &err));
+            }
+        }
+        if !found {
+            diags.push(Diagnostic::error(
+                root.join("templates"),
+                tera_error_chain(&e),
+            ));
+        }
+    }
+    if diags.is_empty() {
+        Ok(tera)
+    } else {
+        Err(diags)
+    }
+}
+
+/// A template error as a diagnostic; Tera's parse errors carry ` --> line:col`.
+pub fn template_diag(path: &Path, _text: &str, err: &tera::Error) -> Diagnostic {
+    let msg = tera_error_chain(err);
+    let pos = parse_tera_position(&msg);
+    Diagnostic::error(
+        path,
+        msg.lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+    .at(pos)
+}
+
+fn parse_tera_position(msg: &str) -> Option<Position> {
+    let at = msg.find("--> ")?;
+    let rest = &msg[at + 4..];
+    let mut parts = rest.split(|c: char| c == ':' || c.is_whitespace());
+    let line = parts.next()?.parse().ok()?;
+    let col = parts.next()?.parse().ok()?;
+    Some(Position { line, col })
+}
+
+/// Tera's error and all its causes, in one message.
+pub fn tera_error_chain(e: &tera::Error) -> String {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        msg.push_str(": ");
+        msg.push_str(&c.to_string());
+        cur = c.source();
+    }
+    msg
+}
