@@ -210,13 +210,13 @@ impl Renderer<'_> {
                     ctx.insert(
                         "paginator",
                         &context::paginator(
-                            self.config,
                             &pagers,
                             k,
                             per,
                             items.len(),
-                            &s.path,
-                            &s.meta.paginate_path,
+                            &self
+                                .config
+                                .make_permalink(&format!("{}{}/", s.path, s.meta.paginate_path)),
                             self.pages,
                         ),
                     );
@@ -300,13 +300,11 @@ impl Renderer<'_> {
                         ctx.insert(
                             "paginator",
                             &context::paginator(
-                                self.config,
                                 &pagers,
                                 j,
                                 per,
                                 term.pages.len(),
-                                &term.path,
-                                pp,
+                                &self.config.make_permalink(&format!("{}{pp}/", term.path)),
                                 self.pages,
                             ),
                         );

@@ -33,6 +33,9 @@ impl Taxonomy {
     }
 }
 
+/// Term names with their pages, in order of first use.
+type TermPages = Vec<(String, Vec<usize>)>;
+
 /// Builds every taxonomy of every language. A page using a taxonomy its language does not
 /// declare is an error.
 pub fn build_taxonomies(
@@ -41,7 +44,7 @@ pub fn build_taxonomies(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Taxonomy> {
     // (lang, taxonomy name) -> term name -> pages, in page order.
-    let mut found: BTreeMap<(String, String), Vec<(String, Vec<usize>)>> = BTreeMap::new();
+    let mut found: BTreeMap<(String, String), TermPages> = BTreeMap::new();
     for (code, opts) in &config.languages {
         for t in &opts.taxonomies {
             found.insert((code.clone(), t.name.clone()), Vec::new());

@@ -173,8 +173,14 @@ pub fn load_file(
         Ok(n) => n,
         Err(e) => {
             diags.push(
-                Diagnostic::error(&shown, format!("invalid front matter: {}", e.message))
-                    .at(e.position(&source)),
+                Diagnostic::error(
+                    &shown,
+                    format!(
+                        "invalid front matter: {}",
+                        e.message.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
+                )
+                .at(e.position(&source)),
             );
             return (None, diags);
         }

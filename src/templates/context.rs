@@ -214,19 +214,17 @@ pub fn paginate(
 }
 
 pub fn paginator(
-    config: &Config,
     pagers: &[Pager],
     k: usize,
     per: usize,
     total: usize,
-    base_path: &str,
-    paginate_path: &str,
+    base_url: &str,
     pages: &[Json],
 ) -> Json {
     let p = &pagers[k];
     json!({
         "paginate_by": per,
-        "base_url": config.make_permalink(&format!("{base_path}{paginate_path}/")),
+        "base_url": base_url,
         "number_pagers": pagers.len(),
         "first": pagers[0].permalink,
         "last": pagers[pagers.len() - 1].permalink,

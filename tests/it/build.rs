@@ -1,0 +1,151 @@
+//! Builds of fixture sites: output layout, translations, errors with positions, atomicity.
+
+use crate::{fixture, run};
+
+#[test]
+fn errors_are_all_reported_with_positions_and_nothing_is_written() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("public");
+    let root = fixture("errors");
+    let (code, _stdout, stderr) = run(
+        &[
+            "build",
+            "--root",
+            root.to_str().expect("utf8"),
+            "--output-dir",
+            target.to_str().expect("utf8"),
+        ],
+        &root,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!target.exists(), "a failed build must write nothing");
+    for expected in [
+        "content/blog/bad-date.md:3:13: error: invalid front matter",
+        "content/blog/bad-type.md:3:10: error: `weight` must be a positive integer",
+        "content/blog/broken-link.md:7:15: error: broken internal link `@/blog/missing.md`",
+        "content/blog/no-template.md:3:13: error: template `nope.html` not found",
+        "content/blog/one.md: error: the URL `/same/` is claimed by more than one file",
+        "content/blog/unclosed.md:1:1: error: the front matter opened here is never closed",
+        "content/blog/typo.md:3:1: warning: unknown page front-matter key `titel`",
+        // A byte-order mark and Windows line endings do not shift columns or lines.
+        "content/blog/crlf.md:3:8: error: `date` is not a valid date",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("Build failed: 8 error(s), 1 warning(s)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_config_key_names_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "base_url = \"https://a.org\"\n\nbase_ur = 1\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = run(&["build", "--root", "."], dir.path());
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("config.toml:3:1: error: unknown field `base_ur`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn small_site_layout_translations_aliases_drafts_and_pagination() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("public");
+    compendium::build(
+        &fixture("small"),
+        &target,
+        &compendium::BuildOptions::default(),
+    )
+    .expect("build");
+    let read =
+        |p: &str| std::fs::read_to_string(target.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    // Default language at /, others under /<lang>/.
+    assert!(read("index.html").contains("<h1>Accueil</h1>"));
+    assert!(read("en/index.html").contains("<h1>Home</h1>"));
+    // Translations know each other.
+    let fr = read("blog/premier/index.html");
+    assert!(fr.contains("hreflang=\"en\" href=\"https:&#x2F;&#x2F;example.org&#x2F;en&#x2F;blog&#x2F;premier&#x2F;\""), "{fr}");
+    // @/ links with anchors resolve.
+    assert!(
+        fr.contains("href=\"https://example.org/blog/second/#suite\""),
+        "{fr}"
+    );
+    // Shortcodes render.
+    assert!(read("en/blog/premier/index.html").contains("<b>Hello you</b>"));
+    // Aliases redirect.
+    assert!(read("ancien/premier/index.html").contains("https://example.org/blog/premier/"));
+    // Drafts are left out, and pagination makes one pager a page with a redirect for pager 1.
+    assert!(!target.join("blog/brouillon").exists());
+    assert!(read("blog/index.html").contains("Premier"));
+    assert!(read("blog/page/2/index.html").contains("Second"));
+    assert!(read("blog/page/1/index.html").contains("url=https://example.org/blog/"));
+    // Taxonomy terms are slugified, per language.
+    assert!(read("theme/ete/index.html").contains("Été"));
+    assert!(read("en/theme/summer/index.html").contains("Summer"));
+    let sitemap = read("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://example.org/en/blog/premier/</loc>"));
+}
+
+#[test]
+fn drafts_flag_includes_drafts() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("public");
+    let options = compendium::BuildOptions {
+        drafts: true,
+        ..Default::default()
+    };
+    compendium::build(&fixture("small"), &target, &options).expect("build");
+    assert!(target.join("blog/brouillon/index.html").is_file());
+}
+
+#[test]
+fn failed_build_leaves_previous_output_intact() {
+    let site = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("small"), site.path());
+    let target = site.path().join("public");
+    compendium::build(site.path(), &target, &compendium::BuildOptions::default())
+        .expect("first build");
+    let before = std::fs::read(target.join("blog/second/index.html")).expect("read");
+    // Break a page: the second build fails and the first site stays as it was.
+    std::fs::write(
+        site.path().join("content/blog/second.md"),
+        "+++\ntitle = 3\n+++\n",
+    )
+    .expect("write");
+    assert!(compendium::build(site.path(), &target, &compendium::BuildOptions::default()).is_err());
+    assert_eq!(
+        std::fs::read(target.join("blog/second/index.html")).expect("read"),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(site.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folder left behind");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
