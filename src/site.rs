@@ -120,6 +120,7 @@ impl Site {
             library: library.clone(),
             pages: pre_pages.clone(),
             warnings: Mutex::new(Vec::new()),
+            data_cache: Mutex::new(HashMap::new()),
         });
         let tera_md = with_functions(&tera, &pre_data, &permalinks);
         let render_md = |text: &str,
@@ -236,6 +237,7 @@ impl Site {
             library: library.clone(),
             pages: pages_json.clone(),
             warnings: Mutex::new(Vec::new()),
+            data_cache: Mutex::new(HashMap::new()),
         });
         if let Ok(mut w) = pre_data.warnings.lock() {
             diags.append(&mut w);

@@ -24,6 +24,8 @@ pub struct SiteData {
     pub pages: Vec<Json>,
     /// Warnings raised while rendering (a missing translation key, for instance).
     pub warnings: Mutex<Vec<Diagnostic>>,
+    /// Data files already parsed by `load_data`, by path and format.
+    pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
 }
 
 impl SiteData {
@@ -291,10 +293,19 @@ impl Function for LoadData {
                 "`load_data`: file `{path}` not found in the site"
             )));
         };
+        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("plain");
+        let format = format.unwrap_or(ext).to_string();
+        let key = (file.clone(), format.clone());
+        if let Some(v) = d.data_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(v);
+        }
         let text = std::fs::read_to_string(&file)
             .map_err(|e| Error::msg(format!("`load_data`: cannot read `{path}`: {e}")))?;
-        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("plain");
-        parse_data(&text, format.unwrap_or(ext), path)
+        let value = parse_data(&text, &format, path)?;
+        if let Ok(mut c) = d.data_cache.lock() {
+            c.insert(key, value.clone());
+        }
+        Ok(value)
     }
 }
 
