@@ -149,3 +149,64 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn template_syntax_error_names_file_line_and_column_and_content_errors_come_too() {
+    let root = fixture("bad-template");
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("public");
+    let (code, _, stderr) = run(
+        &[
+            "build",
+            "--root",
+            root.to_str().expect("utf8"),
+            "--output-dir",
+            target.to_str().expect("utf8"),
+        ],
+        &root,
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("templates/index.html:5:1: error:"),
+        "{stderr}"
+    );
+    // Loading goes on after a template error: the page's own problem is reported in the same run.
+    assert!(
+        stderr.contains("content/page.md:2:9: error: `title` must be a string"),
+        "{stderr}"
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn highlighting_uses_css_classes_and_one_stylesheet() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("public");
+    compendium::build(
+        &fixture("highlight"),
+        &target,
+        &compendium::BuildOptions::default(),
+    )
+    .expect("build");
+    let html = std::fs::read_to_string(target.join("index.html")).expect("index");
+    assert!(
+        html.contains("<pre data-lang=\"rust\" class=\"language-rust z-code\">"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"z-"), "{html}");
+    assert!(!html.contains("style=\""), "inline styles: {html}");
+    // A block without a language is escaped, not highlighted.
+    assert!(
+        html.contains("<pre><code>plain &lt; text\n</code></pre>"),
+        "{html}"
+    );
+    let css = std::fs::read_to_string(target.join("syntax-theme.css")).expect("stylesheet");
+    assert!(css.contains(".z-"), "{css}");
+}
+
+#[test]
+fn version_flag() {
+    let (code, stdout, _) = run(&["--version"], &crate::repo());
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("compendium "), "{stdout}");
+}

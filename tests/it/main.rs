@@ -1,6 +1,7 @@
 //! Integration tests: fixture sites built end to end.
 
 mod build;
+mod bundled;
 mod compare;
 mod content;
 mod zola_compat;
