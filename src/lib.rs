@@ -6,11 +6,17 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod practice;
 pub mod render;
+pub mod report;
+pub mod scaffold;
+pub mod schema;
 pub mod site;
 pub mod slugify;
 pub mod templates;
+pub mod vocabulary;
 
-pub use site::{BuildOptions, Site, build};
+pub use site::{BuildOptions, Site, build, check};

@@ -1,11 +1,13 @@
 //! The `compendium` command: thin CLI over the library (anyhow only here).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use compendium::diagnostics::{Diagnostic, Severity};
+use compendium::diagnostics::{Diagnostic, Position};
+use compendium::report::{self, Format};
 use compendium::{BuildOptions, build};
 
 #[derive(Parser)]
@@ -26,7 +28,7 @@ enum Command {
         /// The site's folder (holding config.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write the site (default: the config's output_dir, `public`).
+        /// Where to write the site (default: <root>/public).
         #[arg(long)]
         output_dir: Option<PathBuf>,
         /// Replaces the config's base_url.
@@ -36,23 +38,72 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Loads and validates everything without writing a site; reports every problem.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// human (with the offending line), github (pull-request annotations) or json.
+        #[arg(long, default_value = "human")]
+        format: Format,
+        /// Warnings fail the check too.
+        #[arg(long)]
+        strict: bool,
+        /// Also lists, per practice and language, whether the translation exists and is current.
+        #[arg(long)]
+        translations: bool,
+        /// Also fetches external links (sources and links in the text) and reports dead ones.
+        #[arg(long)]
+        external: bool,
+        /// Seconds to wait for each external link.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Writes a new content file from a template.
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
+    /// Prints the JSON Schema of a practice's front matter (vocabulary values as enums).
+    Schema {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
 }
 
-fn print_diagnostics<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>, root: &std::path::Path) {
-    let color = std::io::stderr().is_terminal();
+#[derive(Subcommand)]
+enum NewWhat {
+    /// A practice skeleton in content/practices/, with every field and heading.
+    Practice {
+        /// The file name, lowercase words joined by `-`.
+        slug: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The language the practice is written in.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Session ids (repeatable), e.g. --session 1.1
+        #[arg(long)]
+        session: Vec<String>,
+        /// Theme ids (repeatable), e.g. --theme remittances
+        #[arg(long)]
+        theme: Vec<String>,
+    },
+}
+
+/// Human diagnostics go to stderr, machine formats to stdout; a closed pipe ends the output
+/// quietly.
+fn print_diagnostics(diags: &[Diagnostic], root: &Path, format: Format) {
+    use std::io::Write;
+    let color = format == Format::Human
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let mut out: Box<dyn Write> = match format {
+        Format::Human => Box::new(std::io::stderr().lock()),
+        _ => Box::new(std::io::stdout().lock()),
+    };
     for d in diags {
-        let mut d = d.clone();
-        d.path = compendium::diagnostics::display_path(root, &d.path);
-        let text = d.to_string();
-        if color {
-            let code = if d.severity == Severity::Error {
-                "31"
-            } else {
-                "33"
-            };
-            eprintln!("\x1b[{code}m{text}\x1b[0m");
-        } else {
-            eprintln!("{text}");
+        if writeln!(out, "{}", report::render(d, root, format, color)).is_err() {
+            return;
         }
     }
 }
@@ -68,22 +119,18 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Build {
             root,
             output_dir,
             base_url,
             drafts,
         } => {
-            let output = match output_dir {
-                Some(o) => o,
-                None => root.join("public"),
-            };
+            let output = output_dir.unwrap_or_else(|| root.join("public"));
             let options = BuildOptions { base_url, drafts };
             match build(&root, &output, &options) {
                 Ok((summary, warnings, elapsed)) => {
-                    print_diagnostics(&warnings, &root);
+                    print_diagnostics(&warnings, &root, Format::Human);
                     let langs = summary
                         .pages_per_language
                         .iter()
@@ -101,15 +148,220 @@ fn run() -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(failed) => {
-                    print_diagnostics(failed.0.iter(), &root);
-                    eprintln!(
-                        "Build failed: {} error(s), {} warning(s); nothing was written.",
-                        failed.0.error_count(),
-                        failed.0.warning_count()
-                    );
+                    print_diagnostics(&failed.0.into_vec(), &root, Format::Human);
+                    eprintln!("Build failed; nothing was written.");
                     Ok(ExitCode::FAILURE)
                 }
             }
         }
+        Command::Check {
+            root,
+            format,
+            strict,
+            translations,
+            external,
+            timeout,
+        } => check(
+            &root,
+            format,
+            strict,
+            translations,
+            external,
+            Duration::from_secs(timeout),
+        ),
+        Command::New {
+            what:
+                NewWhat::Practice {
+                    slug,
+                    root,
+                    lang,
+                    session,
+                    theme,
+                },
+        } => {
+            let mut diags = Vec::new();
+            let config = compendium::config::Config::load(&root.join("config.toml"), &mut diags)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "cannot read {}/config.toml: {}",
+                        root.display(),
+                        diags
+                            .iter()
+                            .map(|d| d.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                })?;
+            let vocab = compendium::vocabulary::Vocabulary::load(&root).map_err(|d| {
+                anyhow::anyhow!(
+                    d.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            })?;
+            let lang = lang.unwrap_or_else(|| config.default_language.clone());
+            if !config.languages.contains_key(&lang) {
+                anyhow::bail!(
+                    "unknown language `{lang}`: the site has {}",
+                    config.language_codes().join(", ")
+                );
+            }
+            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+            let n = compendium::scaffold::NewPractice {
+                slug: &slug,
+                lang: &lang,
+                default_language: &config.default_language,
+                sessions: &session,
+                themes: &theme,
+                today: &today,
+            };
+            let path = compendium::scaffold::write(&root, &n, vocab.as_ref())?;
+            println!(
+                "Wrote {}: replace every TODO, then run `compendium check`.",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { root } => {
+            let vocab = compendium::vocabulary::Vocabulary::load(&root)
+                .map_err(|d| {
+                    anyhow::anyhow!(
+                        d.iter()
+                            .map(|d| d.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                })?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no {} in {}",
+                        compendium::vocabulary::VOCABULARY_FILE,
+                        root.display()
+                    )
+                })?;
+            let mut diags = Vec::new();
+            let config = compendium::config::Config::load(&root.join("config.toml"), &mut diags);
+            let langs: Vec<String> = config
+                .map(|c| c.language_codes().into_iter().map(str::to_string).collect())
+                .unwrap_or_default();
+            let refs: Vec<&str> = langs.iter().map(String::as_str).collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&compendium::schema::practice_schema(&vocab, &refs))?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn check(
+    root: &Path,
+    format: Format,
+    strict: bool,
+    translations: bool,
+    external: bool,
+    timeout: Duration,
+) -> anyhow::Result<ExitCode> {
+    let (site, mut diags) = match compendium::check(root, &BuildOptions::default()) {
+        Ok((site, warnings)) => (Some(site), warnings),
+        Err(failed) => (None, failed.0.into_vec()),
+    };
+    if let (Some(site), true) = (&site, external) {
+        diags.extend(external_links(site, timeout));
+    }
+    diags.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    print_diagnostics(&diags, root, format);
+    match (&site, translations) {
+        (Some(site), true) => print_translations(site, format)?,
+        (None, true) => {
+            eprintln!("The translation status needs a site without errors: fix them first.")
+        }
+        _ => {}
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if format == Format::Human {
+        eprintln!("{errors} error(s), {warnings} warning(s)");
+    }
+    Ok(if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn external_links(site: &compendium::Site, timeout: Duration) -> Vec<Diagnostic> {
+    let mut by_url: Vec<(String, PathBuf, Option<Position>)> = Vec::new();
+    let mut add = |url: &str, path: &Path, source: &str| {
+        let pos = source.find(url).map(|o| Position::of_offset(source, o));
+        by_url.push((url.to_string(), path.to_path_buf(), pos));
+    };
+    for p in &site.library.pages {
+        for u in &p.external_links {
+            add(u, &p.file.path, &p.source);
+        }
+        if let Some(sources) = p.meta.extra.get("sources").and_then(|s| s.as_array()) {
+            for s in sources {
+                if let Some(u) = s.get("url").and_then(|u| u.as_str()) {
+                    add(u, &p.file.path, &p.source);
+                }
+            }
+        }
+    }
+    for s in &site.library.sections {
+        for u in &s.external_links {
+            add(u, &s.file.path, &s.source);
+        }
+    }
+    let urls: Vec<String> = by_url.iter().map(|(u, _, _)| u.clone()).collect();
+    let dead = compendium::links::check_urls(&urls, &site.root, timeout, 8);
+    by_url
+        .into_iter()
+        .filter_map(|(u, path, pos)| {
+            dead.get(&u)
+                .map(|why| Diagnostic::error(path, format!("dead link `{u}`: {why}")).at(pos))
+        })
+        .collect()
+}
+
+fn print_translations(site: &compendium::Site, format: Format) -> anyhow::Result<()> {
+    let rows = compendium::practice::translation_status(&site.library, &site.config);
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        for r in &rows {
+            if writeln!(out, "{}", serde_json::to_string(r)?).is_err() {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let langs = site.config.language_codes();
+    let _ = writeln!(
+        out,
+        "{:<50} {:<17} {}",
+        "practice",
+        "original hash",
+        langs.iter().map(|l| format!("{l:<10}")).collect::<String>()
+    );
+    for r in &rows {
+        let cells: String = langs
+            .iter()
+            .map(|l| {
+                let s = r.languages.get(*l).map(|(s, _)| s);
+                let word = match s {
+                    Some(compendium::practice::Status::Original) => "original",
+                    Some(compendium::practice::Status::UpToDate) => "ok",
+                    Some(compendium::practice::Status::Outdated) => "OUTDATED",
+                    _ => "MISSING",
+                };
+                format!("{word:<10}")
+            })
+            .collect();
+        if writeln!(out, "{:<50} {:<17} {cells}", r.slug, r.original_hash).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }

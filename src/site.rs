@@ -14,8 +14,10 @@ use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
 use crate::markdown::{self, Highlighter, MarkdownContext};
 use crate::output::{Content, OutputFile};
+use crate::practice;
 use crate::render::Renderer;
 use crate::templates::{self, context, filters, functions::SiteData};
+use crate::vocabulary::Vocabulary;
 
 /// How to build.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +32,8 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub library: Library,
+    /// The controlled vocabulary, for sites that have one (`data/vocabulary.toml`).
+    pub vocabulary: Option<Vocabulary>,
     tera: tera::Tera,
     pages_json: Vec<serde_json::Value>,
     highlighter: Option<Highlighter>,
@@ -86,6 +90,18 @@ impl Site {
         let (pages, sections, d) = walk::load_content(&content_dir, &config, options.drafts);
         diags.extend(d);
         let mut library = Library::new(pages, sections, &config, &mut diags);
+        let vocabulary = match Vocabulary::load(root) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        if let Some(v) = &vocabulary {
+            use chrono::Datelike;
+            let this_year = i64::from(chrono::Local::now().year());
+            diags.extend(practice::check(&library, v, &config, this_year));
+        }
         let Some(mut tera) = tera else {
             return Err(fail(Diagnostics::from_iter(diags)));
         };
@@ -210,6 +226,7 @@ impl Site {
                     p.summary = r.summary;
                     p.toc = r.toc;
                     p.internal_links = r.internal_links;
+                    p.external_links = r.external_links;
                 }
                 Err(d) => diags.extend(d),
             }
@@ -220,6 +237,7 @@ impl Site {
                     s.content = r.html;
                     s.toc = r.toc;
                     s.internal_links = r.internal_links;
+                    s.external_links = r.external_links;
                 }
                 Err(d) => diags.extend(d),
             }
@@ -255,6 +273,7 @@ impl Site {
             root: root.to_path_buf(),
             config,
             library,
+            vocabulary,
             tera,
             pages_json,
             highlighter,
@@ -281,6 +300,9 @@ impl Site {
                 d.into_iter().chain(self.warnings.clone()),
             ))
         })?;
+        if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
+            files.push(self.translation_status_page()?);
+        }
         if let Some(css) = self.highlighter.as_ref().and_then(Highlighter::stylesheet) {
             files.push(OutputFile::text("syntax-theme.css", css));
         }
@@ -295,6 +317,32 @@ impl Site {
             }
         }
         Ok(files)
+    }
+
+    /// The maintainers' page listing each practice's translations and whether they are current.
+    fn translation_status_page(&self) -> Result<OutputFile, BuildFailed> {
+        let rows = practice::translation_status(&self.library, &self.config);
+        let lang = &self.config.default_language;
+        let mut ctx = tera::Context::new();
+        ctx.insert("config", &self.config.to_template_json(lang));
+        ctx.insert("lang", lang);
+        ctx.insert("rows", &rows);
+        ctx.insert("languages", &self.config.language_codes());
+        let path = "/translations/";
+        ctx.insert("current_path", path);
+        ctx.insert("current_url", &self.config.make_permalink(path));
+        self.tera
+            .render("translations.html", &ctx)
+            .map(|html| OutputFile::text("translations/index.html", html))
+            .map_err(|e| {
+                fail(Diagnostics::from_iter([Diagnostic::error(
+                    self.root.join("templates/translations.html"),
+                    format!(
+                        "template `translations.html` failed: {}",
+                        templates::tera_error_chain(&e)
+                    ),
+                )]))
+            })
     }
 
     pub fn summary(&self, files: usize) -> Summary {
@@ -315,6 +363,15 @@ impl Site {
             files,
         }
     }
+}
+
+/// Loads, validates and renders `root` without writing anything: every problem, and the
+/// warnings of a good site.
+pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnostic>), BuildFailed> {
+    let mut site = Site::load(root, options)?;
+    site.render()?;
+    let warnings = site.warnings.clone();
+    Ok((site, warnings))
 }
 
 /// Loads, validates and renders `root`, then writes it to `output` (swapped in at the end).

@@ -87,6 +87,7 @@ pub struct Page {
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
     pub internal_links: Vec<(String, Option<String>)>,
+    pub external_links: Vec<String>,
 }
 
 impl Page {

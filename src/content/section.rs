@@ -114,6 +114,7 @@ pub struct Section {
     pub content: String,
     pub toc: Vec<Heading>,
     pub internal_links: Vec<(String, Option<String>)>,
+    pub external_links: Vec<String>,
 }
 
 impl Section {

@@ -209,6 +209,7 @@ pub fn load_file(
             content: String::new(),
             toc: vec![],
             internal_links: vec![],
+            external_links: vec![],
         };
         s.resolve_path(config);
         (Some(Loaded::Section(Box::new(s))), diags)

@@ -135,7 +135,7 @@ fn failed_build_leaves_previous_output_intact() {
     assert!(leftovers.is_empty(), "staging folder left behind");
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()
         .filter_map(Result::ok)

@@ -2,6 +2,7 @@
 
 mod build;
 mod bundled;
+mod check;
 mod compare;
 mod content;
 mod zola_compat;
