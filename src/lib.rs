@@ -14,6 +14,7 @@ pub mod render;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod site;
 pub mod slugify;
 pub mod templates;

@@ -38,6 +38,22 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Builds the site into memory and serves it; pages reload themselves after each change.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The address to listen on (loopback by default; anything else is reachable by others).
+        #[arg(long, default_value = "127.0.0.1")]
+        interface: String,
+        /// The port (0 picks a free one).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Opens the site in a browser.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Loads and validates everything without writing a site; reports every problem.
     Check {
         #[arg(long, default_value = ".")]
@@ -153,6 +169,44 @@ fn run() -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Serve {
+            root,
+            interface,
+            port,
+            open,
+            drafts,
+        } => {
+            let loopback = interface
+                .parse::<std::net::IpAddr>()
+                .map(|ip| ip.is_loopback())
+                .unwrap_or(interface == "localhost");
+            if !loopback {
+                eprintln!(
+                    "warning: serving on {interface}: other machines on the network can read this preview."
+                );
+            }
+            let preview = compendium::serve::start(compendium::serve::ServeOptions {
+                root,
+                interface,
+                port,
+                drafts,
+            })?;
+            let url = format!("http://{}/", preview.address);
+            println!("Serving {url} (Ctrl-C to stop)");
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            if open {
+                let _ = std::process::Command::new(if cfg!(target_os = "macos") {
+                    "open"
+                } else {
+                    "xdg-open"
+                })
+                .arg(&url)
+                .spawn();
+            }
+            preview.run();
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check {
             root,

@@ -374,6 +374,25 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnosti
     Ok((site, warnings))
 }
 
+/// A built site in memory: path → bytes.
+pub type MemorySite = std::collections::BTreeMap<String, Vec<u8>>;
+
+/// Loads, validates and renders `root` into memory (the sink of `serve`).
+pub fn build_in_memory(
+    root: &Path,
+    options: &BuildOptions,
+) -> Result<(MemorySite, Vec<Diagnostic>), BuildFailed> {
+    let mut site = Site::load(root, options)?;
+    let files = site.render()?;
+    let memory = crate::output::to_memory(&files).map_err(|e| {
+        fail(Diagnostics::from_iter([Diagnostic::error(
+            root,
+            format!("cannot read a file of the site: {e}"),
+        )]))
+    })?;
+    Ok((memory, site.warnings))
+}
+
 /// Loads, validates and renders `root`, then writes it to `output` (swapped in at the end).
 pub fn build(
     root: &Path,
