@@ -10,6 +10,10 @@ use compendium::diagnostics::{Diagnostic, Position};
 use compendium::report::{self, Format};
 use compendium::{BuildOptions, build};
 
+// Rendering allocates many small JSON values; mimalloc handles that much faster than glibc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "compendium",
@@ -164,8 +168,9 @@ fn run() -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(failed) => {
+                    let (errors, warnings) = (failed.0.error_count(), failed.0.warning_count());
                     print_diagnostics(&failed.0.into_vec(), &root, Format::Human);
-                    eprintln!("Build failed; nothing was written.");
+                    eprintln!("Build failed: {errors} error(s), {warnings} warning(s); nothing was written.");
                     Ok(ExitCode::FAILURE)
                 }
             }

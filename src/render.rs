@@ -16,6 +16,16 @@ use crate::diagnostics::Diagnostic;
 use crate::output::{Content, OutputFile};
 use crate::templates::{self, context, tera_error_chain};
 
+/// A Tera context holding `values` as they are (inserting a JSON value into a context the
+/// usual way serializes it again, which costs more than the rendering of a small page).
+pub fn owned_context(values: Vec<(&str, Json)>) -> Context {
+    let map: serde_json::Map<String, Json> = values
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    Context::from_value(Json::Object(map)).unwrap_or_default()
+}
+
 /// What rendering needs.
 pub struct Renderer<'a> {
     pub root: &'a Path,
@@ -24,6 +34,8 @@ pub struct Renderer<'a> {
     pub library: &'a Library,
     /// Every page as JSON (see [`context::page`]).
     pub pages: &'a [Json],
+    /// What templates see as `config`, per language.
+    pub config_json: std::collections::HashMap<String, Json>,
 }
 
 type Rendered = Result<Vec<OutputFile>, Vec<Diagnostic>>;
@@ -42,10 +54,15 @@ pub fn file_for_path(path: &str) -> String {
 
 impl Renderer<'_> {
     fn base_context(&self, lang: &str) -> Context {
-        let mut ctx = Context::new();
-        ctx.insert("config", &self.config.to_template_json(lang));
-        ctx.insert("lang", lang);
-        ctx
+        let config = self
+            .config_json
+            .get(lang)
+            .cloned()
+            .unwrap_or_else(|| self.config.to_template_json(lang));
+        owned_context(vec![
+            ("config", config),
+            ("lang", Json::String(lang.to_string())),
+        ])
     }
 
     fn render(&self, template: &str, ctx: &Context, source: &Path) -> Result<String, Diagnostic> {
@@ -122,7 +139,10 @@ impl Renderer<'_> {
         let lib = self.library;
         let page = &lib.pages[i];
         let mut ctx = self.base_context(&page.lang);
-        ctx.insert("page", &context::page_with_siblings(lib, self.pages, i));
+        ctx.extend(owned_context(vec![(
+            "page",
+            context::page_with_siblings(lib, self.pages, i),
+        )]));
         ctx.insert("current_url", &page.permalink);
         ctx.insert("current_path", &page.path);
         let template = page.meta.template.as_deref().unwrap_or("page.html");
@@ -206,10 +226,10 @@ impl Renderer<'_> {
                 let section_json = context::section(lib, i, Vec::new());
                 for (k, pager) in pagers.iter().enumerate() {
                     let mut ctx = self.base_context(&s.lang);
-                    ctx.insert("section", &section_json);
-                    ctx.insert(
+                    ctx.extend(owned_context(vec![("section", section_json.clone())]));
+                    ctx.extend(owned_context(vec![(
                         "paginator",
-                        &context::paginator(
+                        context::paginator(
                             &pagers,
                             k,
                             per,
@@ -219,7 +239,7 @@ impl Renderer<'_> {
                                 .make_permalink(&format!("{}{}/", s.path, s.meta.paginate_path)),
                             self.pages,
                         ),
-                    );
+                    )]));
                     ctx.insert("current_url", &pager.permalink);
                     ctx.insert("current_path", &pager.path);
                     match self.render(&template, &ctx, &s.file.path) {
@@ -280,7 +300,7 @@ impl Renderer<'_> {
             .collect();
         let mut ctx = self.base_context(&t.lang);
         ctx.insert("taxonomy", &t.kind);
-        ctx.insert("terms", &terms);
+        ctx.extend(owned_context(vec![("terms", Json::Array(terms.clone()))]));
         ctx.insert("current_url", &t.permalink);
         ctx.insert("current_path", &t.path);
         match self.render(&list_tpl, &ctx, cfg) {
@@ -296,10 +316,10 @@ impl Renderer<'_> {
                     for (j, pager) in pagers.iter().enumerate() {
                         let mut ctx = self.base_context(&t.lang);
                         ctx.insert("taxonomy", &t.kind);
-                        ctx.insert("term", term_json);
-                        ctx.insert(
+                        ctx.extend(owned_context(vec![("term", term_json.clone())]));
+                        ctx.extend(owned_context(vec![(
                             "paginator",
-                            &context::paginator(
+                            context::paginator(
                                 &pagers,
                                 j,
                                 per,
@@ -307,7 +327,7 @@ impl Renderer<'_> {
                                 &self.config.make_permalink(&format!("{}{pp}/", term.path)),
                                 self.pages,
                             ),
-                        );
+                        )]));
                         ctx.insert("current_url", &pager.permalink);
                         ctx.insert("current_path", &pager.path);
                         match self.render(&single_tpl, &ctx, cfg) {
@@ -325,7 +345,7 @@ impl Renderer<'_> {
                 _ => {
                     let mut ctx = self.base_context(&t.lang);
                     ctx.insert("taxonomy", &t.kind);
-                    ctx.insert("term", term_json);
+                    ctx.extend(owned_context(vec![("term", term_json.clone())]));
                     ctx.insert("current_url", &term.permalink);
                     ctx.insert("current_path", &term.path);
                     match self.render(&single_tpl, &ctx, cfg) {

@@ -135,6 +135,10 @@ impl Site {
             config: config.clone(),
             library: library.clone(),
             pages: pre_pages.clone(),
+            light_pages: (0..library.pages.len())
+                .map(|i| context::page_light(&library, i))
+                .collect(),
+            vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
         });
@@ -254,6 +258,10 @@ impl Site {
             config: config.clone(),
             library: library.clone(),
             pages: pages_json.clone(),
+            light_pages: (0..library.pages.len())
+                .map(|i| context::page_light(&library, i))
+                .collect(),
+            vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
         });
@@ -290,6 +298,12 @@ impl Site {
             tera: &self.tera,
             library: &self.library,
             pages: &self.pages_json,
+            config_json: self
+                .config
+                .languages
+                .keys()
+                .map(|l| (l.clone(), self.config.to_template_json(l)))
+                .collect(),
         };
         let result = renderer.render_all();
         if let Ok(mut w) = self.data.warnings.lock() {

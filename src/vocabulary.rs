@@ -143,6 +143,19 @@ impl Vocabulary {
         suggest(wrong, self.ids(kind))
     }
 
+    /// The one-line description of an identifier in `lang` (none for countries).
+    pub fn description(&self, kind: Kind, id: &str, lang: &str) -> Option<&str> {
+        let text = match kind {
+            Kind::RoundTable => self.round_tables.get(id),
+            Kind::Session => self.sessions.get(id),
+            Kind::Theme => self.themes.get(id),
+            Kind::Region => self.regions.get(id),
+            Kind::ActorType => self.actor_types.get(id),
+            Kind::Country => None,
+        }?;
+        text.description.get(lang).map(String::as_str)
+    }
+
     /// The label of an identifier in `lang` (the country name for countries).
     pub fn label(&self, kind: Kind, id: &str, lang: &str) -> Option<&str> {
         let text = match kind {

@@ -101,6 +101,29 @@ pub fn page(lib: &Library, i: usize) -> Json {
     })
 }
 
+/// A page reduced to what lists need (no content, summary, table of contents, translations
+/// or backlinks): what `get_pages` returns, cheap to copy into every page's context.
+pub fn page_light(lib: &Library, i: usize) -> Json {
+    let p = &lib.pages[i];
+    let mut taxonomies = serde_json::Map::new();
+    for (name, terms, _) in &p.meta.taxonomies {
+        taxonomies.insert(name.clone(), json!(terms));
+    }
+    json!({
+        "relative_path": p.file.relative,
+        "permalink": p.permalink,
+        "path": p.path,
+        "slug": p.slug,
+        "lang": p.lang,
+        "title": p.meta.title,
+        "description": p.meta.description,
+        "date": p.meta.date.as_ref().map(|d| &d.text),
+        "updated": p.meta.updated.as_ref().map(|d| &d.text),
+        "taxonomies": taxonomies,
+        "extra": p.meta.extra,
+    })
+}
+
 pub fn page_with_siblings(lib: &Library, pages: &[Json], i: usize) -> Json {
     let mut v = pages[i].clone();
     if let Some(l) = lib.pages[i].lower {

@@ -22,8 +22,12 @@ pub struct SiteData {
     pub library: Library,
     /// Every page as JSON, by page index.
     pub pages: Vec<Json>,
+    /// Every page reduced for lists (see [`context::page_light`]), by page index.
+    pub light_pages: Vec<Json>,
     /// Warnings raised while rendering (a missing translation key, for instance).
     pub warnings: Mutex<Vec<Diagnostic>>,
+    /// The controlled vocabulary, when the site has one.
+    pub vocabulary: Option<crate::vocabulary::Vocabulary>,
     /// Data files already parsed by `load_data`, by path and format.
     pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
 }
@@ -145,6 +149,67 @@ impl Function for GetSection {
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_section`: no section `{rel}`"))),
         }
+    }
+}
+
+/// `get_pages(section=…, lang=…)`: a section's pages, sorted, without their contents — a
+/// compendium extension for lists shown on every page (Zola's `get_section` copies every
+/// page's content each time).
+struct GetPages(Arc<SiteData>);
+impl Function for GetPages {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let d = &self.0;
+        let path = required_str(args, "section", "get_pages")?;
+        let rel = d.localized(path, arg_str(args, "lang", "get_pages")?);
+        match d.library.find_section(&rel) {
+            Some(i) => Ok(Json::Array(
+                d.library.sections[i]
+                    .pages
+                    .iter()
+                    .map(|&p| d.light_pages[p].clone())
+                    .collect(),
+            )),
+            None if !arg_bool(args, "required", true) => Ok(Json::Array(Vec::new())),
+            None => Err(Error::msg(format!("`get_pages`: no section `{rel}`"))),
+        }
+    }
+}
+
+/// `vocabulary(kind=…, id=…, lang=…, field="label")`: the label (or `description`) of a
+/// vocabulary identifier, or a country's name, in a language — a compendium extension, so that
+/// templates need not carry the whole vocabulary around. Unknown identifiers come back as they
+/// are (`compendium check` reports them).
+struct VocabularyFn(Arc<SiteData>);
+impl Function for VocabularyFn {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        use crate::vocabulary::Kind;
+        let d = &self.0;
+        let kind = required_str(args, "kind", "vocabulary")?;
+        let id = match args.get("id") {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            _ => return Err(Error::msg("`vocabulary` needs an `id` argument")),
+        };
+        let lang = arg_str(args, "lang", "vocabulary")?.unwrap_or(&d.config.default_language);
+        let field = arg_str(args, "field", "vocabulary")?.unwrap_or("label");
+        let kind = match kind {
+            "round_table" | "round_tables" => Kind::RoundTable,
+            "session" | "sessions" => Kind::Session,
+            "theme" | "themes" => Kind::Theme,
+            "region" | "regions" => Kind::Region,
+            "actor_type" | "actor_types" => Kind::ActorType,
+            "country" | "countries" => Kind::Country,
+            other => return Err(Error::msg(format!("`vocabulary`: unknown kind `{other}`"))),
+        };
+        let Some(v) = &d.vocabulary else {
+            return Ok(Json::String(id));
+        };
+        let text = if field == "description" {
+            v.description(kind, &id, lang)
+        } else {
+            v.label(kind, &id, lang)
+        };
+        Ok(Json::String(text.map(str::to_string).unwrap_or(id)))
     }
 }
 
@@ -416,6 +481,8 @@ pub fn register(tera: &mut Tera, data: &Arc<SiteData>) {
     tera.register_function("get_url", GetUrl(data.clone()));
     tera.register_function("get_section", GetSection(data.clone()));
     tera.register_function("get_page", GetPage(data.clone()));
+    tera.register_function("get_pages", GetPages(data.clone()));
+    tera.register_function("vocabulary", VocabularyFn(data.clone()));
     tera.register_function("get_taxonomy", GetTaxonomy(data.clone()));
     tera.register_function("get_taxonomy_url", GetTaxonomyUrl(data.clone()));
     tera.register_function("get_taxonomy_term", GetTaxonomyTerm(data.clone()));

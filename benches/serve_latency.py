@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Time from a file save to the live-reload event of `compendium serve` (a benchmark, not a test).
+
+Usage: benches/serve_latency.py SITE_ROOT FILE_IN_SITE [--runs N] [--binary PATH]
+
+Starts `compendium serve --port 0` on SITE_ROOT (which it modifies: use a copy), listens to the
+server-sent events, then N times appends a space to FILE_IN_SITE and measures the time until the
+`reload` event arrives (the new site is already being served then). Prints the median, the 95th
+percentile and the maximum, in milliseconds. Python 3 standard library only.
+"""
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root")
+    ap.add_argument("file")
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--binary", default="target/release/compendium")
+    args = ap.parse_args()
+
+    proc = subprocess.Popen([args.binary, "serve", "--port", "0", "--root", args.root],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split()[1].rstrip("/")
+        host, port = url.replace("http://", "").rsplit(":", 1)
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"GET /__compendium/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        stream = sock.makefile("rb")
+
+        def wait_reload():
+            while True:
+                raw = stream.readline()
+                if not raw:
+                    raise RuntimeError("event stream closed")
+                if raw.strip() == b"event: reload":
+                    return
+                if raw.strip() == b"event: error":
+                    raise RuntimeError("the rebuild failed")
+
+        # Let the watcher settle.
+        time.sleep(0.5)
+        samples = []
+        for _ in range(args.runs):
+            with open(args.file, "a", encoding="utf-8") as f:
+                f.write(" ")
+            t0 = time.perf_counter()
+            wait_reload()
+            samples.append((time.perf_counter() - t0) * 1000)
+            time.sleep(0.2)
+        samples.sort()
+        p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+        print(f"save-to-reload over {len(samples)} runs: median {statistics.median(samples):.0f} ms, "
+              f"p95 {p95:.0f} ms, max {samples[-1]:.0f} ms")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
