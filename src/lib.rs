@@ -8,6 +8,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod links;
 pub mod markdown;
+pub mod open_data;
 pub mod output;
 pub mod practice;
 pub mod render;

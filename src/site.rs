@@ -314,6 +314,12 @@ impl Site {
                 d.into_iter().chain(self.warnings.clone()),
             ))
         })?;
+        if let Some(v) = &self.vocabulary {
+            let data = crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
+                fail(Diagnostics::from_iter([Diagnostic::error(self.root.join("content"), format!("cannot write the open data: {e}"))]))
+            })?;
+            files.extend(data);
+        }
         if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
             files.push(self.translation_status_page()?);
         }
