@@ -170,7 +170,9 @@ fn run() -> anyhow::Result<ExitCode> {
                 Err(failed) => {
                     let (errors, warnings) = (failed.0.error_count(), failed.0.warning_count());
                     print_diagnostics(&failed.0.into_vec(), &root, Format::Human);
-                    eprintln!("Build failed: {errors} error(s), {warnings} warning(s); nothing was written.");
+                    eprintln!(
+                        "Build failed: {errors} error(s), {warnings} warning(s); nothing was written."
+                    );
                     Ok(ExitCode::FAILURE)
                 }
             }

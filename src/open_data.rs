@@ -16,19 +16,32 @@ pub const FOLDER: &str = "data";
 
 fn strings(v: Option<&Json>) -> Vec<String> {
     v.and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// The practices, one object each, with their language versions.
 pub fn practices(lib: &Library, config: &Config) -> Vec<Json> {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, p) in lib.pages.iter().enumerate().filter(|(_, p)| is_practice(p) && p.meta.render) {
+    for (i, p) in lib
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| is_practice(p) && p.meta.render)
+    {
         groups.entry(p.file.canonical.as_str()).or_default().push(i);
     }
     let mut out = Vec::new();
     for pages in groups.values() {
-        let Some(&first) = pages.iter().find(|&&i| lib.pages[i].lang == config.default_language).or(pages.first()) else {
+        let Some(&first) = pages
+            .iter()
+            .find(|&&i| lib.pages[i].lang == config.default_language)
+            .or(pages.first())
+        else {
             continue;
         };
         let reference = &lib.pages[first];
@@ -80,15 +93,37 @@ pub fn practices(lib: &Library, config: &Config) -> Vec<Json> {
 
 /// The columns of `practices.csv`, in order.
 pub const CSV_COLUMNS: &[&str] = &[
-    "id", "lang", "title", "description", "url", "original_language", "round_table", "session", "theme", "country",
-    "region", "start_year", "end_year", "implementers", "partners", "sources", "date", "updated",
+    "id",
+    "lang",
+    "title",
+    "description",
+    "url",
+    "original_language",
+    "round_table",
+    "session",
+    "theme",
+    "country",
+    "region",
+    "start_year",
+    "end_year",
+    "implementers",
+    "partners",
+    "sources",
+    "date",
+    "updated",
 ];
 
 fn actors(v: &Json) -> String {
     v.as_array()
         .map(|a| {
             a.iter()
-                .map(|x| format!("{} ({})", x["name"].as_str().unwrap_or(""), x["type"].as_str().unwrap_or("")))
+                .map(|x| {
+                    format!(
+                        "{} ({})",
+                        x["name"].as_str().unwrap_or(""),
+                        x["type"].as_str().unwrap_or("")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(";")
         })
@@ -100,13 +135,20 @@ pub fn practices_csv(practices: &[Json]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS)?;
     for p in practices {
-        let Some(langs) = p["languages"].as_object() else { continue };
+        let Some(langs) = p["languages"].as_object() else {
+            continue;
+        };
         for (lang, v) in langs {
             let num = |x: &Json| x.as_i64().map(|n| n.to_string()).unwrap_or_default();
             let list = |k: &str| strings(p.get(k)).join(";");
             let sources = p["sources"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|s| s["url"].as_str()).collect::<Vec<_>>().join(";"))
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s["url"].as_str())
+                        .collect::<Vec<_>>()
+                        .join(";")
+                })
                 .unwrap_or_default();
             w.write_record([
                 p["id"].as_str().unwrap_or(""),
@@ -184,9 +226,17 @@ pub fn practices_schema(vocab: &Vocabulary, languages: &[&str]) -> Json {
 }
 
 /// Every open-data file, under `data/`.
-pub fn files(lib: &Library, config: &Config, vocab: &Vocabulary) -> Result<Vec<OutputFile>, String> {
+pub fn files(
+    lib: &Library,
+    config: &Config,
+    vocab: &Vocabulary,
+) -> Result<Vec<OutputFile>, String> {
     let list = practices(lib, config);
-    let pretty = |v: &Json| serde_json::to_string_pretty(v).map(|s| s + "\n").map_err(|e| e.to_string());
+    let pretty = |v: &Json| {
+        serde_json::to_string_pretty(v)
+            .map(|s| s + "\n")
+            .map_err(|e| e.to_string())
+    };
     let csv = practices_csv(&list).map_err(|e| e.to_string())?;
     let langs = config.language_codes();
     let vocabulary = json!({
@@ -198,10 +248,16 @@ pub fn files(lib: &Library, config: &Config, vocab: &Vocabulary) -> Result<Vec<O
         "countries": vocab.countries,
     });
     Ok(vec![
-        OutputFile::text(format!("{FOLDER}/practices.json"), pretty(&Json::Array(list))?),
+        OutputFile::text(
+            format!("{FOLDER}/practices.json"),
+            pretty(&Json::Array(list))?,
+        ),
         OutputFile::text(format!("{FOLDER}/practices.csv"), csv),
         OutputFile::text(format!("{FOLDER}/vocabulary.json"), pretty(&vocabulary)?),
-        OutputFile::text(format!("{FOLDER}/practices.schema.json"), pretty(&practices_schema(vocab, &langs))?),
+        OutputFile::text(
+            format!("{FOLDER}/practices.schema.json"),
+            pretty(&practices_schema(vocab, &langs))?,
+        ),
         OutputFile::text(
             format!("{FOLDER}/practice-front-matter.schema.json"),
             pretty(&crate::schema::practice_schema(vocab, &langs))?,

@@ -316,7 +316,10 @@ impl Site {
         })?;
         if let Some(v) = &self.vocabulary {
             let data = crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
-                fail(Diagnostics::from_iter([Diagnostic::error(self.root.join("content"), format!("cannot write the open data: {e}"))]))
+                fail(Diagnostics::from_iter([Diagnostic::error(
+                    self.root.join("content"),
+                    format!("cannot write the open data: {e}"),
+                )]))
             })?;
             files.extend(data);
         }

@@ -123,19 +123,33 @@ fn sitemap_has_hreflang_alternates_and_x_default() {
 
 #[test]
 fn open_data_validates_and_the_csv_has_one_row_per_version() {
-    let json: serde_json::Value = serde_json::from_str(&read("data/practices.json")).expect("practices.json");
-    let schema: serde_json::Value = serde_json::from_str(&read("data/practices.schema.json")).expect("schema");
+    let json: serde_json::Value =
+        serde_json::from_str(&read("data/practices.json")).expect("practices.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&read("data/practices.schema.json")).expect("schema");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     let practices = json.as_array().expect("array");
     assert_eq!(practices.len(), practice_slugs().len());
-    let versions: usize = practices.iter().map(|p| p["languages"].as_object().map_or(0, |l| l.len())).sum();
+    let versions: usize = practices
+        .iter()
+        .map(|p| p["languages"].as_object().map_or(0, |l| l.len()))
+        .sum();
     let csv_text = read("data/practices.csv");
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers = reader.headers().expect("headers").clone();
-    assert_eq!(headers.iter().collect::<Vec<_>>(), compendium::open_data::CSV_COLUMNS);
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("csv rows");
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        compendium::open_data::CSV_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("csv rows");
     assert_eq!(rows.len(), versions);
     assert!(rows.iter().all(|r| r.len() == headers.len()));
     // Every URL of the open data is a page of the site.
@@ -147,7 +161,8 @@ fn open_data_validates_and_the_csv_has_one_row_per_version() {
         }
     }
     // The vocabulary is there with the three languages.
-    let vocab: serde_json::Value = serde_json::from_str(&read("data/vocabulary.json")).expect("vocabulary");
+    let vocab: serde_json::Value =
+        serde_json::from_str(&read("data/vocabulary.json")).expect("vocabulary");
     assert_eq!(vocab["themes"]["remittances"]["label"]["es"], "Remesas");
     assert_eq!(vocab["countries"]["SN"]["fr"], "Sénégal");
 }
@@ -160,8 +175,17 @@ fn two_builds_are_byte_identical() {
     let first = site().join("public");
     let diffs = crate::compare::compare_trees(&first, &again);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
-    for entry in walkdir::WalkDir::new(&first).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+    for entry in walkdir::WalkDir::new(&first)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
         let rel = entry.path().strip_prefix(&first).expect("prefix");
-        assert_eq!(std::fs::read(entry.path()).ok(), std::fs::read(again.join(rel)).ok(), "{}", rel.display());
+        assert_eq!(
+            std::fs::read(entry.path()).ok(),
+            std::fs::read(again.join(rel)).ok(),
+            "{}",
+            rel.display()
+        );
     }
 }
