@@ -178,6 +178,9 @@ pub struct Config {
     pub slugify: Slugify,
     pub generate_sitemap: bool,
     pub generate_robots_txt: bool,
+    /// Zola's `build_search_index`: here it builds compendium's tantivy index (not
+    /// elasticlunr) under `search/`.
+    pub build_search_index: bool,
     pub ignored_content: globset::GlobSet,
     pub ignored_static: globset::GlobSet,
     pub extra: Json,
@@ -229,13 +232,6 @@ impl Config {
         }
         if raw.minify_html == Some(toml::Value::Boolean(true)) {
             warn(diags, "minify_html", "HTML is written as rendered");
-        }
-        if raw.build_search_index == Some(toml::Value::Boolean(true)) {
-            warn(
-                diags,
-                "build_search_index",
-                "compendium builds its own search index (see README)",
-            );
         }
         for (key, v) in [
             ("link_checker", &raw.link_checker),
@@ -393,6 +389,7 @@ impl Config {
             slugify,
             generate_sitemap: raw.generate_sitemap.unwrap_or(true),
             generate_robots_txt: raw.generate_robots_txt.unwrap_or(true),
+            build_search_index: raw.build_search_index == Some(toml::Value::Boolean(true)),
             ignored_content,
             ignored_static,
             extra,
@@ -482,7 +479,7 @@ impl Config {
             "feed_filenames": l.feed_filenames,
             "taxonomies": l.taxonomies,
             "author": self.author,
-            "build_search_index": false,
+            "build_search_index": self.build_search_index,
             "extra": self.extra,
             "markdown": self.markdown,
             "generate_sitemap": self.generate_sitemap,

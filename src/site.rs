@@ -323,6 +323,17 @@ impl Site {
             })?;
             files.extend(data);
         }
+        if self.config.build_search_index {
+            let search =
+                crate::search::files(&self.library, &self.config, self.vocabulary.as_ref())
+                    .map_err(|e| {
+                        fail(Diagnostics::from_iter([Diagnostic::error(
+                            self.root.join("content"),
+                            e,
+                        )]))
+                    })?;
+            files.extend(search);
+        }
         if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
             files.push(self.translation_status_page()?);
         }

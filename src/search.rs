@@ -1,0 +1,276 @@
+//! The search step of the pipeline: the library becomes one [`SearchDoc`] per practice, round
+//! table and session, per language; `search-index` (the one crate that defines the index)
+//! writes each language's packed index. Next to them go the WebAssembly module (prebuilt,
+//! embedded in this binary), its JavaScript glue and a manifest naming the hashed files.
+
+use std::collections::BTreeMap;
+
+use search_index::{Lang, SearchDoc, write_index};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::content::Library;
+use crate::output::OutputFile;
+use crate::vocabulary::{Kind, Vocabulary};
+
+/// The prebuilt module (`search-index/build-wasm.sh` rebuilds it).
+const MODULE: &[u8] = include_bytes!("../search-index/dist/search.wasm");
+/// The glue every theme imports, at a stable name: `<base_url>/search/search.js`.
+const GLUE: &str = include_str!("../search-index/js/search.js");
+
+pub const FOLDER: &str = "search";
+
+/// `name.<16 hex digits>.ext`, from the content (so browsers may cache the file forever).
+fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    format!(
+        "{stem}.{:016x}.{ext}",
+        crate::templates::functions::fnv1a(bytes)
+    )
+}
+
+/// The text of rendered HTML: tags dropped, entities decoded, whitespace collapsed.
+pub fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    let mut skip_until: Option<&str> = None;
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        if let Some(end) = skip_until {
+            match rest.find(end) {
+                Some(i) => {
+                    rest = &rest[i + end.len()..];
+                    skip_until = None;
+                }
+                None => break,
+            }
+            continue;
+        }
+        if in_tag {
+            if c == '>' {
+                in_tag = false;
+                out.push(' ');
+            }
+        } else if c == '<' {
+            let lower = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
+            if lower.starts_with("<script") {
+                skip_until = Some("</script>");
+            } else if lower.starts_with("<style") {
+                skip_until = Some("</style>");
+            } else {
+                in_tag = true;
+            }
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    let decoded = decode_entities(&out);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|e| *e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let ch = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                "hellip" => Some('…'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((ch, e + 1))
+        });
+        match decoded {
+            Some((ch, len)) => {
+                out.push(ch);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn terms(
+    meta: &[(String, Vec<String>, Option<crate::diagnostics::Position>)],
+    name: &str,
+) -> Vec<String> {
+    meta.iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, t, _)| t.clone())
+        .unwrap_or_default()
+}
+
+/// The documents of one language.
+pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<SearchDoc> {
+    let label = |kind: Kind, id: &str| -> String {
+        vocab
+            .and_then(|v| v.label(kind, id, lang))
+            .map(str::to_string)
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut docs = Vec::new();
+    for page in lib
+        .pages
+        .iter()
+        .filter(|p| p.lang == lang && p.meta.render && p.meta.in_search_index)
+    {
+        let t = &page.meta.taxonomies;
+        let extra = &page.meta.extra;
+        let names = |key: &str| -> Vec<String> {
+            extra
+                .get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut actor_type: Vec<String> = ["implementers", "partners"]
+            .iter()
+            .flat_map(|k| {
+                extra
+                    .get(*k)
+                    .and_then(|v| v.as_array())
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|x| x.get("type").and_then(|t| t.as_str()).map(str::to_string))
+            .collect();
+        actor_type.sort();
+        actor_type.dedup();
+        let theme = terms(t, "theme");
+        let country = terms(t, "country");
+        docs.push(SearchDoc {
+            lang: lang.to_string(),
+            url: page.permalink.clone(),
+            title: page.meta.title.clone().unwrap_or_default(),
+            description: page.meta.description.clone().unwrap_or_default(),
+            body: html_text(&page.content),
+            theme_labels: theme.iter().map(|id| label(Kind::Theme, id)).collect(),
+            country_names: country.iter().map(|id| label(Kind::Country, id)).collect(),
+            implementers: names("implementers"),
+            round_table: terms(t, "round_table"),
+            session: terms(t, "session"),
+            theme,
+            country,
+            region: terms(t, "region"),
+            actor_type,
+            start_year: extra.get("start_year").and_then(|v| v.as_i64()),
+            end_year: extra.get("end_year").and_then(|v| v.as_i64()),
+        });
+    }
+    // Round tables and sessions: their sections, found by their `[extra]` identifiers.
+    for s in lib
+        .sections
+        .iter()
+        .filter(|s| s.lang == lang && s.meta.render && s.meta.in_search_index)
+    {
+        let rt = s
+            .meta
+            .extra
+            .get("round_table")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let session = s
+            .meta
+            .extra
+            .get("session")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        if rt.is_none() && session.is_none() {
+            continue;
+        }
+        docs.push(SearchDoc {
+            lang: lang.to_string(),
+            url: s.permalink.clone(),
+            title: s.meta.title.clone().unwrap_or_default(),
+            description: s.meta.description.clone().unwrap_or_default(),
+            body: html_text(&s.content),
+            round_table: rt.into_iter().collect(),
+            session: session.into_iter().collect(),
+            ..SearchDoc::default()
+        });
+    }
+    // Pages in path order: the same input always gives the same index.
+    docs.sort_by(|a, b| a.url.cmp(&b.url));
+    docs
+}
+
+/// Every file of `search/`: one index per language, the module, the glue and the manifest.
+pub fn files(
+    lib: &Library,
+    config: &Config,
+    vocab: Option<&Vocabulary>,
+) -> Result<Vec<OutputFile>, String> {
+    let mut out = Vec::new();
+    let module = hashed("search", "wasm", MODULE);
+    out.push(OutputFile {
+        path: format!("{FOLDER}/{module}"),
+        content: crate::output::Content::Bytes(MODULE.to_vec()),
+    });
+    out.push(OutputFile::text(
+        format!("{FOLDER}/search.js"),
+        GLUE.to_string(),
+    ));
+    let mut indexes = BTreeMap::new();
+    for code in config.language_codes() {
+        let Ok(lang) = code.parse::<Lang>() else {
+            // A language the search crate has no analyzer for gets no index.
+            continue;
+        };
+        let docs = documents(lib, vocab, code);
+        let bytes = write_index(lang, &docs).map_err(|e| format!("search index ({code}): {e}"))?;
+        let name = hashed(code, "idx", &bytes);
+        out.push(OutputFile {
+            path: format!("{FOLDER}/{name}"),
+            content: crate::output::Content::Bytes(bytes),
+        });
+        indexes.insert(code.to_string(), name);
+    }
+    let manifest =
+        json!({ "module": module, "default_lang": config.default_language, "indexes": indexes });
+    out.push(OutputFile::text(
+        format!("{FOLDER}/manifest.json"),
+        format!("{manifest}\n"),
+    ));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_text_drops_markup_and_decodes() {
+        assert_eq!(
+            html_text(
+                "<h2 id=\"a\">Résultats</h2>\n<p>A &amp; B&nbsp;&#x2F; <em>C</em></p><script>x()</script>"
+            ),
+            "Résultats A & B / C"
+        );
+    }
+}
