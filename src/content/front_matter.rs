@@ -248,23 +248,66 @@ fn parse_yaml(text: &str, split: &Split<'_>) -> Result<Node, ParseError> {
             .map(|l| split.front_offset + l.index().min(split.front.len())),
     })?;
     let mut node = from_yaml(&yaml);
-    // YAML values carry no spans: place top-level keys on the line that starts with them.
-    if let Value::Table(t) = &mut node.value {
-        for (k, v) in t.iter_mut() {
-            let mut off = split.front_offset;
-            for line in split.front.split_inclusive('\n') {
-                if line.starts_with(&format!("{}:", k.name)) {
-                    k.span = Some(off..off + k.name.len());
-                    v.span = Some(off..off + line.trim_end().len());
-                    break;
-                }
-                off += line.len();
-            }
-        }
-    }
+    // serde_yaml keeps no positions: find each key's line, in document order, and each
+    // scalar's text after it (good enough for block and flow style alike).
+    locate_yaml(&mut node, split.front, 0, split.front_offset);
     node.span = Some(split.front_offset..split.front_offset + split.front.len());
     let _ = text;
     Ok(node)
+}
+
+/// Gives `node` (found at or after byte `from` of `front`) and its children spans, by text
+/// search. Returns where the search may continue.
+fn locate_yaml(node: &mut Node, front: &str, from: usize, base: usize) -> usize {
+    let mut cursor = from;
+    match &mut node.value {
+        Value::Table(entries) => {
+            for (k, v) in entries.iter_mut() {
+                let needle = format!("{}:", k.name);
+                let found = front[cursor.min(front.len())..]
+                    .match_indices(&needle)
+                    .map(|(i, _)| cursor + i)
+                    .find(|&i| {
+                        // The key starts a line (after indentation or a list dash) or follows `{`/`,`.
+                        let before = front[..i].trim_end_matches([' ', '\t', '-']);
+                        before.is_empty()
+                            || before.ends_with('\n')
+                            || before.ends_with('{')
+                            || before.ends_with(',')
+                    });
+                if let Some(i) = found {
+                    k.span = Some(base + i..base + i + k.name.len());
+                    let value_at = i + needle.len();
+                    let skip = front[value_at..].len()
+                        - front[value_at..].trim_start_matches([' ', '\t']).len();
+                    v.span = Some(base + value_at + skip..base + value_at + skip);
+                    cursor = locate_yaml(v, front, value_at, base);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                cursor = locate_yaml(item, front, cursor, base);
+            }
+        }
+        Value::String(text) => {
+            if let Some(i) = front[cursor.min(front.len())..].find(text.as_str()) {
+                let at = cursor + i;
+                node.span = Some(base + at..base + at + text.len());
+                return at + text.len();
+            }
+        }
+        Value::Integer(n) => {
+            let text = n.to_string();
+            if let Some(i) = front[cursor.min(front.len())..].find(&text) {
+                let at = cursor + i;
+                node.span = Some(base + at..base + at + text.len());
+                return at + text.len();
+            }
+        }
+        _ => {}
+    }
+    cursor
 }
 
 fn from_yaml(v: &serde_yaml::Value) -> Node {
@@ -483,6 +526,34 @@ mod tests {
         assert_eq!(
             node.get("d2").map(|n| &n.value),
             Some(&Value::Datetime("2024-01-02".into()))
+        );
+    }
+
+    #[test]
+    fn yaml_nested_positions() {
+        let text = "---\ntitle: Y\ntaxonomies:\n  theme: [remitances, gender]\nextra:\n  sources:\n    - title: T\n      year: soon\n---\n";
+        let s = split(text).expect("split");
+        let node = parse(text, &s).expect("parse");
+        let pos = |n: &Node| Position::of_offset(text, n.span.clone().expect("span").start);
+        let themes = node
+            .get("taxonomies")
+            .and_then(|t| t.get("theme"))
+            .expect("theme");
+        let Value::Array(items) = &themes.value else {
+            panic!("array")
+        };
+        assert_eq!(pos(&items[0]), Position { line: 4, col: 11 });
+        assert_eq!(pos(&items[1]), Position { line: 4, col: 23 });
+        let sources = node
+            .get("extra")
+            .and_then(|e| e.get("sources"))
+            .expect("sources");
+        let Value::Array(list) = &sources.value else {
+            panic!("array")
+        };
+        assert_eq!(
+            pos(list[0].get("year").expect("year")),
+            Position { line: 8, col: 13 }
         );
     }
 

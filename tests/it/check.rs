@@ -328,3 +328,80 @@ fn schema_lists_the_vocabulary_as_enums() {
         serde_json::json!(["fr", "en", "es"])
     );
 }
+
+/// A tiny HTTP server on 127.0.0.1: `/ok` answers 200, anything else 404.
+fn link_server() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        // Serves a bounded number of connections, then stops.
+        for stream in listener.incoming().take(16) {
+            let Ok(mut stream) = stream else { continue };
+            let mut first = String::new();
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let status = if first.split_whitespace().nth(1) == Some("/ok") {
+                "200 OK"
+            } else {
+                "404 Not Found"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (addr, handle)
+}
+
+#[test]
+fn external_links_are_fetched_only_when_asked() {
+    let dir = site();
+    keep_only_good(dir.path());
+    // Only links to the local server: nothing may leave this machine.
+    std::fs::remove_file(dir.path().join("content/practices/yaml.md")).expect("remove");
+    let (base, _server) = link_server();
+    for name in ["good.md", "good.en.md", "good.es.md"] {
+        let path = dir.path().join("content/practices").join(name);
+        let text = std::fs::read_to_string(&path)
+            .expect("read")
+            .replace("https://example.org/report", &format!("{base}/dead"))
+            .replace("Text.", &format!("See [a page]({base}/ok)."));
+        std::fs::write(&path, text).expect("write");
+    }
+    // Off by default: no request, no error.
+    let (code, items) = check_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{items:#?}");
+    let (code, items) = check_json(dir.path(), &["--external", "--timeout", "5"]);
+    assert_eq!(code, 1);
+    let dead: Vec<_> = items
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("dead link"))
+        })
+        .collect();
+    assert_eq!(dead.len(), 3, "{items:#?}");
+    assert!(dead.iter().all(|d| {
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/dead") && m.contains("404"))
+    }));
+    assert!(
+        has(&items, "content/practices/good.md", 23, 8, "dead link"),
+        "{items:#?}"
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|d| d["message"].as_str().is_some_and(|m| m.contains("/ok")))
+    );
+}
