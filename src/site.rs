@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -130,18 +130,7 @@ impl Site {
             .collect();
         // Shortcodes run before the Markdown of other pages is rendered: their functions see
         // the site without contents.
-        let pre_data = Arc::new(SiteData {
-            root: root.to_path_buf(),
-            config: config.clone(),
-            library: library.clone(),
-            pages: pre_pages.clone(),
-            light_pages: (0..library.pages.len())
-                .map(|i| context::page_light(&library, i))
-                .collect(),
-            vocabulary: vocabulary.clone(),
-            warnings: Mutex::new(Vec::new()),
-            data_cache: Mutex::new(HashMap::new()),
-        });
+        let pre_data = SiteData::new(root, &config, &library, pre_pages.clone(), &vocabulary);
         let tera_md = with_functions(&tera, &pre_data, &permalinks);
         let render_md = |text: &str,
                          source: &str,
@@ -253,18 +242,7 @@ impl Site {
             .into_par_iter()
             .map(|i| context::page(&library, i))
             .collect();
-        let data = Arc::new(SiteData {
-            root: root.to_path_buf(),
-            config: config.clone(),
-            library: library.clone(),
-            pages: pages_json.clone(),
-            light_pages: (0..library.pages.len())
-                .map(|i| context::page_light(&library, i))
-                .collect(),
-            vocabulary: vocabulary.clone(),
-            warnings: Mutex::new(Vec::new()),
-            data_cache: Mutex::new(HashMap::new()),
-        });
+        let data = SiteData::new(root, &config, &library, pages_json.clone(), &vocabulary);
         if let Ok(mut w) = pre_data.warnings.lock() {
             diags.append(&mut w);
         }

@@ -54,6 +54,15 @@ fn backlinks(lib: &Library, relative: &str) -> Json {
     )
 }
 
+/// A page's taxonomies as written: name → terms.
+fn taxonomies(p: &crate::content::Page) -> serde_json::Map<String, Json> {
+    p.meta
+        .taxonomies
+        .iter()
+        .map(|(name, terms, _)| (name.clone(), json!(terms)))
+        .collect()
+}
+
 /// A page as templates see it (without `lower`/`higher`, which [`page_with_siblings`] adds).
 pub fn page(lib: &Library, i: usize) -> Json {
     let p = &lib.pages[i];
@@ -64,10 +73,7 @@ pub fn page(lib: &Library, i: usize) -> Json {
         }
         None => (Json::Null, Json::Null, Json::Null),
     };
-    let mut taxonomies = serde_json::Map::new();
-    for (name, terms, _) in &p.meta.taxonomies {
-        taxonomies.insert(name.clone(), json!(terms));
-    }
+    let taxonomies = taxonomies(p);
     json!({
         "relative_path": p.file.relative,
         "colocated_path": p.file.colocated_path,
@@ -105,10 +111,7 @@ pub fn page(lib: &Library, i: usize) -> Json {
 /// or backlinks): what `get_pages` returns, cheap to copy into every page's context.
 pub fn page_light(lib: &Library, i: usize) -> Json {
     let p = &lib.pages[i];
-    let mut taxonomies = serde_json::Map::new();
-    for (name, terms, _) in &p.meta.taxonomies {
-        taxonomies.insert(name.clone(), json!(terms));
-    }
+    let taxonomies = taxonomies(p);
     json!({
         "relative_path": p.file.relative,
         "permalink": p.permalink,

@@ -33,6 +33,28 @@ pub struct SiteData {
 }
 
 impl SiteData {
+    /// A snapshot of the site for the template functions; `pages` are the pages as JSON.
+    pub fn new(
+        root: &Path,
+        config: &Config,
+        library: &Library,
+        pages: Vec<Json>,
+        vocabulary: &Option<crate::vocabulary::Vocabulary>,
+    ) -> Arc<SiteData> {
+        Arc::new(SiteData {
+            root: root.to_path_buf(),
+            config: config.clone(),
+            library: library.clone(),
+            pages,
+            light_pages: (0..library.pages.len())
+                .map(|i| context::page_light(library, i))
+                .collect(),
+            vocabulary: vocabulary.clone(),
+            warnings: Mutex::new(Vec::new()),
+            data_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
     /// The relative path of `path`'s version in `lang` (`blog/_index.md` → `blog/_index.en.md`).
     pub fn localized(&self, path: &str, lang: Option<&str>) -> String {
         let path = path.trim_start_matches("@/");
