@@ -204,41 +204,61 @@ impl Library {
     }
 
     fn check_collisions(&self, diags: &mut Vec<Diagnostic>) {
-        let mut claims: BTreeMap<String, Vec<&Path>> = BTreeMap::new();
+        // URL → (file, its text, what in the text makes that URL).
+        type Claim<'a> = (&'a Path, &'a str, Option<String>);
+        let mut claims: BTreeMap<String, Vec<Claim<'_>>> = BTreeMap::new();
         for p in self.pages.iter().filter(|p| p.meta.render) {
-            claims.entry(p.path.clone()).or_default().push(&p.file.path);
+            let key = if p.meta.path.is_some() {
+                Some("path".to_string())
+            } else {
+                p.meta.slug.as_ref().map(|_| "slug".to_string())
+            };
+            claims
+                .entry(p.path.clone())
+                .or_default()
+                .push((&p.file.path, &p.source, key));
             for a in &p.meta.aliases {
-                claims
-                    .entry(normalize_alias(a))
-                    .or_default()
-                    .push(&p.file.path);
+                claims.entry(normalize_alias(a)).or_default().push((
+                    &p.file.path,
+                    &p.source,
+                    Some(format!("\"{a}\"")),
+                ));
             }
         }
         for s in self.sections.iter().filter(|s| s.meta.render) {
-            claims.entry(s.path.clone()).or_default().push(&s.file.path);
+            claims
+                .entry(s.path.clone())
+                .or_default()
+                .push((&s.file.path, &s.source, None));
             for a in &s.meta.aliases {
-                claims
-                    .entry(normalize_alias(a))
-                    .or_default()
-                    .push(&s.file.path);
+                claims.entry(normalize_alias(a)).or_default().push((
+                    &s.file.path,
+                    &s.source,
+                    Some(format!("\"{a}\"")),
+                ));
             }
         }
         for (url, files) in claims {
-            if files.len() > 1 {
-                for f in &files {
-                    let others: Vec<String> = files
-                        .iter()
-                        .filter(|o| o != &f)
-                        .map(|o| o.display().to_string())
-                        .collect();
-                    diags.push(
-                        Diagnostic::error(
-                            *f,
-                            format!("the URL `{url}` is claimed by more than one file"),
-                        )
-                        .with_help(format!("also claimed by {}", others.join(", "))),
-                    );
-                }
+            if files.len() < 2 {
+                continue;
+            }
+            for (f, source, needle) in &files {
+                let others: Vec<String> = files
+                    .iter()
+                    .filter(|o| o.0 != *f)
+                    .map(|o| o.0.display().to_string())
+                    .collect();
+                let offset = needle.as_deref().and_then(|n| source.find(n)).unwrap_or(0);
+                diags.push(
+                    Diagnostic::error(
+                        *f,
+                        format!("the URL `{url}` is claimed by more than one file"),
+                    )
+                    .at(Some(crate::diagnostics::Position::of_offset(
+                        source, offset,
+                    )))
+                    .with_help(format!("also claimed by {}", others.join(", "))),
+                );
             }
         }
     }

@@ -24,7 +24,7 @@ fn errors_are_all_reported_with_positions_and_nothing_is_written() {
         "content/blog/bad-type.md:3:10: error: `weight` must be a positive integer",
         "content/blog/broken-link.md:7:15: error: broken internal link `@/blog/missing.md`",
         "content/blog/no-template.md:3:13: error: template `nope.html` not found",
-        "content/blog/one.md: error: the URL `/same/` is claimed by more than one file",
+        "content/blog/one.md:3:1: error: the URL `/same/` is claimed by more than one file",
         "content/blog/unclosed.md:1:1: error: the front matter opened here is never closed",
         "content/blog/typo.md:3:1: warning: unknown page front-matter key `titel`",
         // A byte-order mark and Windows line endings do not shift columns or lines.
