@@ -6,6 +6,7 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod open_data;
@@ -22,4 +23,4 @@ pub mod slugify;
 pub mod templates;
 pub mod vocabulary;
 
-pub use site::{BuildOptions, Site, build, check};
+pub use site::{BuildOptions, MemorySite, Site, build, build_in_memory, check};

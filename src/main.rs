@@ -147,7 +147,11 @@ fn run() -> anyhow::Result<ExitCode> {
             drafts,
         } => {
             let output = output_dir.unwrap_or_else(|| root.join("public"));
-            let options = BuildOptions { base_url, drafts };
+            let options = BuildOptions {
+                base_url,
+                drafts,
+                ..Default::default()
+            };
             match build(&root, &output, &options) {
                 Ok((summary, warnings, elapsed)) => {
                     print_diagnostics(&warnings, &root, Format::Human);

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::content::library::{Library, normalize_alias};
 use crate::content::section::Section;
 use crate::diagnostics::Diagnostic;
+use crate::incremental::Session;
 use crate::output::{Content, OutputFile};
 use crate::templates::{self, context, tera_error_chain};
 
@@ -28,6 +29,8 @@ pub fn owned_context(values: Vec<(&str, Json)>) -> Context {
 
 /// What rendering needs.
 pub struct Renderer<'a> {
+    /// Reuses the previous build's renders whose inputs did not change (`serve`).
+    pub session: Option<&'a Session>,
     pub root: &'a Path,
     pub config: &'a Config,
     pub tera: &'a Tera,
@@ -73,7 +76,11 @@ impl Renderer<'_> {
                     .with_help("add it to templates/ or to the theme's templates/"),
             );
         }
-        self.tera.render(&name, ctx).map_err(|e| {
+        let result = match self.session {
+            Some(s) => s.render(Session::key(&name, ctx), || self.tera.render(&name, ctx)),
+            None => self.tera.render(&name, ctx),
+        };
+        result.map_err(|e| {
             Diagnostic::error(
                 source,
                 format!("template `{template}` failed: {}", tera_error_chain(&e)),

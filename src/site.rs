@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::content::library::Library;
 use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
+use crate::incremental::{Recorder, RenderCache, Session};
 use crate::markdown::{self, Highlighter, MarkdownContext};
 use crate::output::{Content, OutputFile};
 use crate::practice;
@@ -25,6 +26,9 @@ pub struct BuildOptions {
     /// Replaces `base_url` from the config.
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Records the template functions' calls, so that [`Site::render_incremental`] can reuse
+    /// renders (costs a little; `serve` wants it, `build` does not).
+    pub record_calls: bool,
 }
 
 /// A loaded site, ready to render.
@@ -35,6 +39,9 @@ pub struct Site {
     /// The controlled vocabulary, for sites that have one (`data/vocabulary.toml`).
     pub vocabulary: Option<Vocabulary>,
     tera: tera::Tera,
+    /// Hash of the templates and the config: renders of another generation are not reused.
+    generation: u64,
+    recorder: Option<Arc<Recorder>>,
     pages_json: Vec<serde_json::Value>,
     highlighter: Option<Highlighter>,
     data: Arc<SiteData>,
@@ -67,8 +74,17 @@ impl Site {
         if let Some(b) = &options.base_url {
             config.base_url = b.clone();
         }
+        let config_text = std::fs::read_to_string(&config_path).unwrap_or_default();
+        let mut generation = 0;
         let tera = match templates::load(root, config.theme.as_deref()) {
-            Ok(t) => Some(t),
+            Ok((t, hash)) => {
+                generation = crate::incremental::hash_texts([
+                    config_text.as_str(),
+                    &hash.to_string(),
+                    &format!("{options:?}"),
+                ]);
+                Some(t)
+            }
             Err(d) => {
                 diags.extend(d);
                 None
@@ -131,7 +147,7 @@ impl Site {
         // Shortcodes run before the Markdown of other pages is rendered: their functions see
         // the site without contents.
         let pre_data = SiteData::new(root, &config, &library, pre_pages.clone(), &vocabulary);
-        let tera_md = with_functions(&tera, &pre_data, &permalinks);
+        let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
         let render_md = |text: &str,
                          source: &str,
                          body_offset: usize,
@@ -247,7 +263,8 @@ impl Site {
             diags.append(&mut w);
         }
         drop(tera_md);
-        tera = with_functions(&tera, &data, &permalinks);
+        let recorder = options.record_calls.then(|| Arc::new(Recorder::default()));
+        tera = with_functions(&tera, &data, &permalinks, recorder.as_ref());
         let (errors, warnings): (Vec<_>, Vec<_>) =
             diags.into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
@@ -261,6 +278,8 @@ impl Site {
             library,
             vocabulary,
             tera,
+            generation,
+            recorder,
             pages_json,
             highlighter,
             data,
@@ -270,7 +289,36 @@ impl Site {
 
     /// Renders every output file.
     pub fn render(&mut self) -> Result<Vec<OutputFile>, BuildFailed> {
+        self.render_with(None)
+    }
+
+    /// Renders every output file, reusing the renders of `cache` whose inputs did not change
+    /// (see [`crate::incremental`]); the cache then holds this build's renders.
+    pub fn render_incremental(
+        &mut self,
+        cache: &mut RenderCache,
+    ) -> Result<Vec<OutputFile>, BuildFailed> {
+        let recorder = self
+            .recorder
+            .clone()
+            .unwrap_or_else(|| Arc::new(Recorder::default()));
+        let generation = if self.recorder.is_some() {
+            self.generation
+        } else {
+            0
+        };
+        let functions = templates::functions::table(&self.data)
+            .into_iter()
+            .collect();
+        let session = Session::start(cache, generation, recorder, functions);
+        let result = self.render_with(Some(&session));
+        session.finish(cache, generation);
+        result
+    }
+
+    fn render_with(&mut self, session: Option<&Session>) -> Result<Vec<OutputFile>, BuildFailed> {
         let renderer = Renderer {
+            session,
             root: &self.root,
             config: &self.config,
             tera: &self.tera,
@@ -389,13 +437,19 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnosti
 /// A built site in memory: path → bytes.
 pub type MemorySite = std::collections::BTreeMap<String, Vec<u8>>;
 
-/// Loads, validates and renders `root` into memory (the sink of `serve`).
+/// Loads, validates and renders `root` into memory (the sink of `serve`), reusing the renders
+/// of `cache` whose inputs did not change; `cache` then holds this build's renders.
 pub fn build_in_memory(
     root: &Path,
     options: &BuildOptions,
+    cache: &mut RenderCache,
 ) -> Result<(MemorySite, Vec<Diagnostic>), BuildFailed> {
-    let mut site = Site::load(root, options)?;
-    let files = site.render()?;
+    let options = BuildOptions {
+        record_calls: true,
+        ..options.clone()
+    };
+    let mut site = Site::load(root, &options)?;
+    let files = site.render_incremental(cache)?;
     let memory = crate::output::to_memory(&files).map_err(|e| {
         fail(Diagnostics::from_iter([Diagnostic::error(
             root,
@@ -437,9 +491,10 @@ fn with_functions(
     tera: &tera::Tera,
     data: &Arc<SiteData>,
     permalinks: &HashMap<String, String>,
+    recorder: Option<&Arc<Recorder>>,
 ) -> tera::Tera {
     let mut inner = tera.clone();
-    templates::functions::register(&mut inner, data);
+    templates::functions::register(&mut inner, data, recorder);
     let mut outer = inner.clone();
     outer.register_filter(
         "markdown",

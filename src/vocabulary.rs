@@ -134,6 +134,21 @@ impl Vocabulary {
         map.map(String::as_str).collect()
     }
 
+    /// The entries of a kind in display order (`order`, then identifier); none for countries.
+    pub fn entries(&self, kind: Kind) -> Vec<(&str, &Entry)> {
+        let map = match kind {
+            Kind::RoundTable => &self.round_tables,
+            Kind::Session => &self.sessions,
+            Kind::Theme => &self.themes,
+            Kind::Region => &self.regions,
+            Kind::ActorType => &self.actor_types,
+            Kind::Country => return Vec::new(),
+        };
+        let mut list: Vec<(&str, &Entry)> = map.iter().map(|(k, e)| (k.as_str(), e)).collect();
+        list.sort_by_key(|(k, e)| (e.order.unwrap_or(u32::MAX), *k));
+        list
+    }
+
     pub fn contains(&self, kind: Kind, id: &str) -> bool {
         self.ids(kind).contains(&id)
     }

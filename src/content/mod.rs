@@ -6,6 +6,7 @@ pub mod file_info;
 pub mod front_matter;
 pub mod library;
 pub mod page;
+pub mod related;
 pub mod section;
 pub mod taxonomy;
 pub mod walk;

@@ -15,6 +15,7 @@ use notify::RecursiveMode;
 use notify_debouncer_full::new_debouncer;
 
 use crate::diagnostics::Diagnostic;
+use crate::incremental::RenderCache;
 use crate::site::{BuildOptions, build_in_memory};
 use server::{Event, State};
 use watch::ChangeKind;
@@ -69,14 +70,16 @@ fn rebuild(
     opts: &ServeOptions,
     base_url: &str,
     state: &State,
+    cache: &mut RenderCache,
     event: Event,
 ) -> Result<Duration, String> {
     let start = Instant::now();
     let options = BuildOptions {
         base_url: Some(base_url.to_string()),
         drafts: opts.drafts,
+        record_calls: true,
     };
-    match build_in_memory(&opts.root, &options) {
+    match build_in_memory(&opts.root, &options, cache) {
         Ok((files, warnings)) => {
             if !warnings.is_empty() {
                 eprintln!("{}", describe(&warnings, &opts.root));
@@ -121,7 +124,9 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
     };
     let base_url = format!("http://{host}:{}", address.port());
     let state = Arc::new(State::default());
-    match rebuild(&opts, &base_url, &state, Event::Reload) {
+    // The renders of the last build, reused by the next one where their inputs are the same.
+    let mut cache = RenderCache::new();
+    match rebuild(&opts, &base_url, &state, &mut cache, Event::Reload) {
         Ok(t) => eprintln!("Built the site in {} ms.", t.as_millis()),
         Err(text) => eprintln!(
             "{text}\nThe build failed; fix the files above (the preview updates by itself)."
@@ -169,8 +174,14 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
             } else {
                 Event::Reload
             };
-            match rebuild(&opts, &base_url, &watch_state, event) {
-                Ok(t) => eprintln!("Rebuilt in {} ms ({}).", t.as_millis(), changed.join(", ")),
+            match rebuild(&opts, &base_url, &watch_state, &mut cache, event) {
+                Ok(t) => eprintln!(
+                    "Rebuilt in {} ms ({}; {} pages rendered, {} reused).",
+                    t.as_millis(),
+                    changed.join(", "),
+                    cache.rendered,
+                    cache.reused
+                ),
                 Err(text) => {
                     eprintln!("{text}\nThe rebuild failed; still serving the last good build.")
                 }

@@ -190,12 +190,12 @@ pub fn term(t: &TaxonomyTerm, pages: &[Json], with_pages: bool) -> Json {
     })
 }
 
-pub fn taxonomy(t: &Taxonomy, pages: &[Json]) -> Json {
+pub fn taxonomy(t: &Taxonomy, pages: &[Json], with_pages: bool) -> Json {
     json!({
         "kind": t.kind,
         "lang": t.lang,
         "permalink": t.permalink,
-        "items": t.items.iter().map(|term_| term(term_, pages, true)).collect::<Vec<_>>(),
+        "items": t.items.iter().map(|term_| term(term_, pages, with_pages)).collect::<Vec<_>>(),
     })
 }
 

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
-use tera::{Error, Function, Result, Tera};
+use tera::{Error, Filter, Function, Result, Tera};
 
 use super::context;
 use crate::config::Config;
 use crate::content::library::Library;
 use crate::diagnostics::Diagnostic;
+use crate::incremental::{Recorded, Recorder};
 
 /// What the functions can see of the site.
 pub struct SiteData {
@@ -174,7 +175,8 @@ impl Function for GetSection {
     }
 }
 
-/// `get_pages(section=…, lang=…)`: a section's pages, sorted, without their contents — a
+/// `get_pages(section=…, lang=…, sort_by=…, reverse=false, limit=…)`: a section's pages
+/// (in the section's order, or by the value of `sort_by`), without their contents — a
 /// compendium extension for lists shown on every page (Zola's `get_section` copies every
 /// page's content each time).
 struct GetPages(Arc<SiteData>);
@@ -183,17 +185,161 @@ impl Function for GetPages {
         let d = &self.0;
         let path = required_str(args, "section", "get_pages")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_pages")?);
-        match d.library.find_section(&rel) {
-            Some(i) => Ok(Json::Array(
-                d.library.sections[i]
-                    .pages
-                    .iter()
-                    .map(|&p| d.light_pages[p].clone())
-                    .collect(),
-            )),
-            None if !arg_bool(args, "required", true) => Ok(Json::Array(Vec::new())),
-            None => Err(Error::msg(format!("`get_pages`: no section `{rel}`"))),
+        let Some(i) = d.library.find_section(&rel) else {
+            if arg_bool(args, "required", true) {
+                return Err(Error::msg(format!("`get_pages`: no section `{rel}`")));
+            }
+            return Ok(Json::Array(Vec::new()));
+        };
+        let mut pages = d.library.sections[i].pages.clone();
+        if let Some(key) = arg_str(args, "sort_by", "get_pages")? {
+            let value = |p: usize| d.light_pages[p].get(key).map(sort_key).unwrap_or_default();
+            pages.sort_by_cached_key(|&p| value(p));
         }
+        if arg_bool(args, "reverse", false) {
+            pages.reverse();
+        }
+        if let Some(n) = args.get("limit") {
+            let n = n
+                .as_u64()
+                .ok_or_else(|| Error::msg("`get_pages`: `limit` must be a whole number"))?;
+            pages.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        Ok(Json::Array(
+            pages.iter().map(|&p| d.light_pages[p].clone()).collect(),
+        ))
+    }
+}
+
+/// A sort key for a JSON value: strings as they are (dates are ISO 8601), numbers padded so
+/// that they sort by value, nothing before everything.
+fn sort_key(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n
+            .as_f64()
+            .map(|f| format!("{:020.6}", f + 1e12))
+            .unwrap_or_default(),
+        Json::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Every entry of a kind, in display order, as `{id, label, description, …}` in `lang`
+/// (countries: `{id, label}`, by name).
+fn vocabulary_list(d: &SiteData, kind: crate::vocabulary::Kind, lang: &str) -> Json {
+    let Some(v) = &d.vocabulary else {
+        return Json::Array(Vec::new());
+    };
+    let text = |t: &crate::vocabulary::Text| t.get(lang).cloned().unwrap_or_default();
+    if kind == crate::vocabulary::Kind::Country {
+        let mut list: Vec<(String, &String)> = v
+            .countries
+            .iter()
+            .map(|(id, names)| (text(names), id))
+            .collect();
+        list.sort_by(|a, b| lexical_sort::natural_lexical_cmp(&a.0, &b.0));
+        return Json::Array(
+            list.into_iter()
+                .map(|(label, id)| serde_json::json!({ "id": id, "label": label }))
+                .collect(),
+        );
+    }
+    Json::Array(
+        v.entries(kind)
+            .into_iter()
+            .map(|(id, e)| {
+                serde_json::json!({
+                    "id": id,
+                    "label": text(&e.label),
+                    "description": text(&e.description),
+                    "number": e.number,
+                    "round_table": e.round_table,
+                    "sessions": e.sessions,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `term_counts(kind=…, lang=…, within_kind=…, within_term=…)`: how many pages each term of a
+/// taxonomy has, as `{term name: count}`, optionally counting only the pages of one term of
+/// another taxonomy (a compendium extension, for cross tables).
+struct TermCounts(Arc<SiteData>);
+impl Function for TermCounts {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let d = &self.0;
+        let Some(tax) = find_taxonomy(d, args, "term_counts")? else {
+            return Ok(Json::Object(serde_json::Map::new()));
+        };
+        let within: Option<std::collections::HashSet<usize>> =
+            match arg_str(args, "within_kind", "term_counts")? {
+                None => None,
+                Some(kind) => {
+                    let term = match args.get("within_term") {
+                        Some(Json::String(s)) => s.clone(),
+                        Some(Json::Number(n)) => n.to_string(),
+                        _ => {
+                            return Err(Error::msg(
+                                "`term_counts`: `within_kind` needs a `within_term`",
+                            ));
+                        }
+                    };
+                    let pages = d
+                        .library
+                        .taxonomies
+                        .iter()
+                        .find(|t| t.lang == tax.lang && t.kind.name == kind)
+                        .and_then(|t| t.term(&term, &d.config))
+                        .map(|t| t.pages.iter().copied().collect())
+                        .unwrap_or_default();
+                    Some(pages)
+                }
+            };
+        let counts = tax
+            .items
+            .iter()
+            .map(|t| {
+                let n = match &within {
+                    None => t.pages.len(),
+                    Some(set) => t.pages.iter().filter(|p| set.contains(p)).count(),
+                };
+                (t.name.clone(), Json::from(n))
+            })
+            .collect();
+        Ok(Json::Object(counts))
+    }
+}
+
+/// `related_pages(path=…, by="session:2,theme:1", min_score=2, limit=6)`: the pages of the same
+/// language sharing the most weighted taxonomy terms with a page, best first (a compendium
+/// extension; see [`crate::content::related`]).
+struct RelatedPages(Arc<SiteData>);
+impl Function for RelatedPages {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let d = &self.0;
+        let path = required_str(args, "path", "related_pages")?;
+        let by = required_str(args, "by", "related_pages")?;
+        let weights = crate::content::related::parse_weights(by)
+            .map_err(|e| Error::msg(format!("`related_pages`: {e}")))?;
+        let number = |name: &str, default: u64| -> Result<u64> {
+            match args.get(name) {
+                None => Ok(default),
+                Some(v) => v.as_u64().ok_or_else(|| {
+                    Error::msg(format!("`related_pages`: `{name}` must be a whole number"))
+                }),
+            }
+        };
+        let min_score = u32::try_from(number("min_score", 1)?).unwrap_or(u32::MAX);
+        let limit = usize::try_from(number("limit", 5)?).unwrap_or(usize::MAX);
+        let Some(i) = d.library.find_page(path.trim_start_matches("@/")) else {
+            return Err(Error::msg(format!("`related_pages`: no page `{path}`")));
+        };
+        let related =
+            crate::content::related::related(&d.library, &d.config, i, &weights, min_score, limit);
+        Ok(Json::Array(
+            related.iter().map(|&p| d.light_pages[p].clone()).collect(),
+        ))
     }
 }
 
@@ -207,11 +353,6 @@ impl Function for VocabularyFn {
         use crate::vocabulary::Kind;
         let d = &self.0;
         let kind = required_str(args, "kind", "vocabulary")?;
-        let id = match args.get("id") {
-            Some(Json::String(s)) => s.clone(),
-            Some(Json::Number(n)) => n.to_string(),
-            _ => return Err(Error::msg("`vocabulary` needs an `id` argument")),
-        };
         let lang = arg_str(args, "lang", "vocabulary")?.unwrap_or(&d.config.default_language);
         let field = arg_str(args, "field", "vocabulary")?.unwrap_or("label");
         let kind = match kind {
@@ -222,6 +363,16 @@ impl Function for VocabularyFn {
             "actor_type" | "actor_types" => Kind::ActorType,
             "country" | "countries" => Kind::Country,
             other => return Err(Error::msg(format!("`vocabulary`: unknown kind `{other}`"))),
+        };
+        let id = match args.get("id") {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            None => return Ok(vocabulary_list(d, kind, lang)),
+            Some(other) => {
+                return Err(Error::msg(format!(
+                    "`vocabulary`: `id` must be a string, not {other}"
+                )));
+            }
         };
         let Some(v) = &d.vocabulary else {
             return Ok(Json::String(id));
@@ -272,8 +423,9 @@ fn find_taxonomy<'a>(
 struct GetTaxonomy(Arc<SiteData>);
 impl Function for GetTaxonomy {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let with_pages = arg_bool(args, "include_pages", true);
         Ok(find_taxonomy(&self.0, args, "get_taxonomy")?
-            .map(|t| context::taxonomy(t, &self.0.pages))
+            .map(|t| context::taxonomy(t, &self.0.pages, with_pages))
             .unwrap_or(Json::Null))
     }
 }
@@ -498,17 +650,80 @@ impl Function for Now {
     }
 }
 
-/// Registers every function on `tera`, reading `data`.
-pub fn register(tera: &mut Tera, data: &Arc<SiteData>) {
-    tera.register_function("get_url", GetUrl(data.clone()));
-    tera.register_function("get_section", GetSection(data.clone()));
-    tera.register_function("get_page", GetPage(data.clone()));
-    tera.register_function("get_pages", GetPages(data.clone()));
-    tera.register_function("vocabulary", VocabularyFn(data.clone()));
-    tera.register_function("get_taxonomy", GetTaxonomy(data.clone()));
-    tera.register_function("get_taxonomy_url", GetTaxonomyUrl(data.clone()));
-    tera.register_function("get_taxonomy_term", GetTaxonomyTerm(data.clone()));
-    tera.register_function("trans", Trans(data.clone()));
-    tera.register_function("load_data", LoadData(data.clone()));
-    tera.register_function("now", Now);
+/// Every function, by name, reading `data`.
+pub fn table(data: &Arc<SiteData>) -> Vec<(&'static str, Arc<dyn Function>)> {
+    vec![
+        ("get_url", Arc::new(GetUrl(data.clone()))),
+        ("get_section", Arc::new(GetSection(data.clone()))),
+        ("get_page", Arc::new(GetPage(data.clone()))),
+        ("get_pages", Arc::new(GetPages(data.clone()))),
+        ("related_pages", Arc::new(RelatedPages(data.clone()))),
+        ("term_counts", Arc::new(TermCounts(data.clone()))),
+        ("vocabulary", Arc::new(VocabularyFn(data.clone()))),
+        ("get_taxonomy", Arc::new(GetTaxonomy(data.clone()))),
+        ("get_taxonomy_url", Arc::new(GetTaxonomyUrl(data.clone()))),
+        ("get_taxonomy_term", Arc::new(GetTaxonomyTerm(data.clone()))),
+        ("trans", Arc::new(Trans(data.clone()))),
+        ("load_data", Arc::new(LoadData(data.clone()))),
+        ("now", Arc::new(Now)),
+    ]
+}
+
+/// Registers every function (and the `sort_folded` filter) on `tera`, reading `data`; with a
+/// recorder, each call is recorded for incremental rebuilds.
+pub fn register(tera: &mut Tera, data: &Arc<SiteData>, recorder: Option<&Arc<Recorder>>) {
+    for (name, f) in table(data) {
+        match recorder {
+            Some(r) => tera.register_function(
+                name,
+                Recorded {
+                    name,
+                    inner: f,
+                    recorder: r.clone(),
+                },
+            ),
+            None => tera.register_function(name, ArcFunction(f)),
+        }
+    }
+    tera.register_filter("sort_folded", SortFolded);
+}
+
+/// A shared function, as Tera wants an owned one.
+struct ArcFunction(Arc<dyn Function>);
+impl Function for ArcFunction {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        self.0.call(args)
+    }
+    fn is_safe(&self) -> bool {
+        self.0.is_safe()
+    }
+}
+
+/// `list | sort_folded(attribute="title")`: sorts as a reader expects, ignoring case and
+/// accents and comparing numbers by value ("É" with "e", "2" before "10"); Tera's `sort`
+/// compares code points. A compendium extension.
+struct SortFolded;
+impl Filter for SortFolded {
+    fn filter(&self, value: &Json, args: &HashMap<String, Json>) -> Result<Json> {
+        let Json::Array(items) = value else {
+            return Err(Error::msg("`sort_folded` sorts an array"));
+        };
+        let attribute = arg_str(args, "attribute", "sort_folded")?;
+        let key = |v: &Json| -> String {
+            let v = match attribute {
+                Some(a) => a.split('.').try_fold(v, |v, k| v.get(k)),
+                None => Some(v),
+            };
+            match v {
+                Some(Json::String(s)) => s.clone(),
+                Some(Json::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            }
+        };
+        let mut keyed: Vec<(String, &Json)> = items.iter().map(|v| (key(v), v)).collect();
+        keyed.sort_by(|a, b| lexical_sort::natural_lexical_cmp(&a.0, &b.0));
+        Ok(Json::Array(
+            keyed.into_iter().map(|(_, v)| v.clone()).collect(),
+        ))
+    }
 }

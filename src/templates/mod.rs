@@ -43,9 +43,9 @@ pub fn exists(tera: &Tera, name: &str) -> bool {
     tera.get_template_names().any(|n| n == name)
 }
 
-/// Loads every template of the theme (if any) and of the site. Every file that fails to
-/// parse is reported.
-pub fn load(root: &Path, theme: Option<&str>) -> Result<Tera, Vec<Diagnostic>> {
+/// Loads every template of the theme (if any) and of the site, with a hash of their sources.
+/// Every file that fails to parse is reported.
+pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnostic>> {
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     let mut dirs = Vec::new();
     if let Some(t) = theme {
@@ -108,8 +108,13 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Tera, Vec<Diagnostic>> {
             ));
         }
     }
+    let hash = crate::incremental::hash_texts(
+        sources
+            .iter()
+            .flat_map(|(n, t, _)| [n.as_str(), t.as_str()]),
+    );
     if diags.is_empty() {
-        Ok(tera)
+        Ok((tera, hash))
     } else {
         Err(diags)
     }

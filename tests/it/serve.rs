@@ -97,7 +97,7 @@ fn assert_equals_fresh_build(root: &Path, url: &str) {
     let target = out.path().join("public");
     let options = compendium::BuildOptions {
         base_url: Some(url.to_string()),
-        drafts: false,
+        ..Default::default()
     };
     compendium::build(root, &target, &options).expect("fresh build");
     for entry in walkdir::WalkDir::new(&target)

@@ -11,7 +11,7 @@ fn check(name: &str) {
     let target = out.path().join("public");
     let options = compendium::BuildOptions {
         base_url: Some("https://example.org".into()),
-        drafts: false,
+        ..Default::default()
     };
     if let Err(e) = compendium::build(&base.join("site"), &target, &options) {
         let all: Vec<String> = e.0.iter().map(|d| d.to_string()).collect();

@@ -1,0 +1,121 @@
+//! Incremental rebuilds (the preview's): after each edit of the bundled site, a build that
+//! reuses the previous build's renders equals a fresh full build, and re-renders only a small
+//! part of the site when one practice changes.
+
+use std::path::Path;
+
+use compendium::incremental::RenderCache;
+use compendium::{BuildOptions, build_in_memory};
+
+use crate::repo;
+
+fn copy_site(to: &Path) {
+    for dir in ["content", "data", "themes", "static"] {
+        if repo().join(dir).is_dir() {
+            crate::build::copy_dir(&repo().join(dir), &to.join(dir));
+        }
+    }
+    std::fs::copy(repo().join("config.toml"), to.join("config.toml")).expect("config");
+}
+
+fn options() -> BuildOptions {
+    BuildOptions {
+        base_url: Some("http://127.0.0.1:1111".into()),
+        ..Default::default()
+    }
+}
+
+/// Builds incrementally with `cache`, then freshly, and compares; returns (rendered, reused).
+fn step(root: &Path, cache: &mut RenderCache, what: &str) -> (usize, usize) {
+    let (incremental, _) = build_in_memory(root, &options(), cache)
+        .unwrap_or_else(|e| panic!("{what}: incremental build failed: {e:?}"));
+    let (fresh, _) = build_in_memory(root, &options(), &mut RenderCache::new())
+        .unwrap_or_else(|e| panic!("{what}: fresh build failed: {e:?}"));
+    let paths = |s: &compendium::MemorySite| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(paths(&incremental), paths(&fresh), "{what}: files differ");
+    for (path, bytes) in &fresh {
+        assert!(
+            incremental.get(path) == Some(bytes),
+            "{what}: {path} differs from a fresh build"
+        );
+    }
+    (cache.rendered, cache.reused)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn incremental_builds_equal_fresh_builds_and_render_little() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_site(root);
+    let mut cache = RenderCache::new();
+    let (first, reused) = step(root, &mut cache, "first build");
+    assert_eq!(reused, 0, "nothing to reuse in a first build");
+    let (_, all) = step(root, &mut cache, "no change");
+    assert_eq!(cache.rendered, 0, "an unchanged site renders nothing");
+    assert_eq!(all, first);
+
+    let practice = root.join("content/practices/abu-dhabi-dialogue.en.md");
+    // A word of the body: that page (and the lists and feeds that show its content).
+    edit(&practice, "temporary contractual", "temporary, contractual");
+    let (rendered, _) = step(root, &mut cache, "body edit");
+    assert!(
+        rendered * 10 < first,
+        "a body edit re-rendered {rendered} of {first}"
+    );
+
+    // The title: lists, terms, related practices and the translations' switchers show it.
+    edit(
+        &practice,
+        "title = \"The Abu Dhabi Dialogue",
+        "title = \"The Abu Dhabi Dialogue (ADD)",
+    );
+    step(root, &mut cache, "title edit");
+
+    // Another theme and a session less, in every language (translations share their facts):
+    // the taxonomy pages and the matrix change.
+    for lang in ["", ".en", ".es"] {
+        let file = root.join(format!("content/practices/abu-dhabi-dialogue{lang}.md"));
+        edit(&file, "\"skills-recognition\"", "\"remittances\"");
+        edit(&file, "session = [\"2.1\", \"3.3\"]", "session = [\"2.1\"]");
+    }
+    step(root, &mut cache, "taxonomy edit");
+
+    // A new practice, then renamed (a new URL), then deleted.
+    let copy = root.join("content/practices/zz-new-practice.en.md");
+    std::fs::copy(&practice, &copy).expect("copy");
+    edit(&copy, "(ADD)", "(copy)");
+    step(root, &mut cache, "creation");
+    let renamed = root.join("content/practices/zz-renamed-practice.en.md");
+    std::fs::rename(&copy, &renamed).expect("rename");
+    step(root, &mut cache, "rename");
+    std::fs::remove_file(&renamed).expect("remove");
+    step(root, &mut cache, "deletion");
+
+    // A vocabulary label (data file) and a template: everything that uses them.
+    let vocabulary = root.join("data/vocabulary.toml");
+    let text = std::fs::read_to_string(&vocabulary).expect("read");
+    let label = text
+        .lines()
+        .find(|l| l.starts_with("label = { fr = \""))
+        .expect("a label")
+        .to_string();
+    edit(
+        &vocabulary,
+        &label,
+        &label.replacen("fr = \"", "fr = \"Nouveau ", 1),
+    );
+    step(root, &mut cache, "vocabulary edit");
+    edit(
+        &root.join("themes/default/templates/base.html"),
+        "<!DOCTYPE html>",
+        "<!DOCTYPE html>\n<!-- edited -->",
+    );
+    let (rendered, _) = step(root, &mut cache, "template edit");
+    assert_eq!(rendered, first, "a template change renders everything");
+}
