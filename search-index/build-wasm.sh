@@ -34,10 +34,14 @@ export RUSTC=/usr/bin/rustc
 export RUSTC_BOOTSTRAP=1           # -Z build-std and -Z unstable-options on a stable compiler
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target/search-index-wasm}"
 # getrandom: randomness is only used when writing an index, never in the module.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg getrandom_backend=\"unsupported\" -Zunstable-options -Cpanic=immediate-abort"
+# -Zfmt-debug=none: `{:?}` prints nothing and derived Debug impls are empty. Debug output
+# never reaches the reader, and tantivy's `Debug for Term` -> `Display for Facet` links the
+# whole `regex` crate with its Unicode tables. With -Zlocation-detail=none (no file/line
+# strings for panics, which abort anyway) and std's optimize_for_size: -115 KB brotli.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg getrandom_backend=\"unsupported\" -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
 
 cargo build --release --manifest-path wasm/Cargo.toml --target wasm32-unknown-unknown \
-  -Z build-std=std,panic_abort
+  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/search_index_wasm.wasm"
 
 mkdir -p dist
