@@ -32,7 +32,7 @@ pub struct Call {
 
 impl Call {
     fn key(&self) -> u64 {
-        let mut h = StableHasher::default();
+        let mut h = std::hash::DefaultHasher::new();
         self.name.hash(&mut h);
         for (k, v) in &self.args {
             k.hash(&mut h);
@@ -102,7 +102,7 @@ fn sorted_args(args: &HashMap<String, Json>) -> Vec<(String, Json)> {
 }
 
 fn hash_result(r: &tera::Result<Json>) -> u64 {
-    let mut h = StableHasher::default();
+    let mut h = std::hash::DefaultHasher::new();
     match r {
         Ok(v) => hash_json(v, &mut h),
         Err(e) => {
@@ -128,6 +128,8 @@ pub struct RenderCache {
     /// Hash of the templates and the config the entries were rendered with.
     generation: u64,
     entries: HashMap<u64, Entry>,
+    /// The search indexes of the last build.
+    pub search: crate::search::IndexCache,
     /// Renders reused and renders done by the last build.
     pub reused: usize,
     pub rendered: usize,
@@ -174,14 +176,29 @@ impl Session {
         }
     }
 
-    /// The key of rendering `template` with `ctx`. `config` is left out: it is part of the
-    /// generation.
-    pub fn key(template: &str, ctx: &Context) -> u64 {
-        let mut h = StableHasher::default();
+    /// The key of rendering `template` with `ctx`, whose variables are `config` (left out: it
+    /// is part of the generation) and `keys`. Debug builds check that `keys` are all of them.
+    pub fn key(template: &str, ctx: &Context, keys: &[&str]) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
         template.hash(&mut h);
-        let mut c = ctx.clone();
-        c.remove("config");
-        hash_json(&c.into_json(), &mut h);
+        for k in keys {
+            if let Some(v) = ctx.get(k) {
+                k.hash(&mut h);
+                hash_json(v, &mut h);
+            }
+        }
+        if cfg!(debug_assertions) {
+            let mut known = Context::new();
+            for k in keys.iter().chain(&["config"]) {
+                if let Some(v) = ctx.get(k) {
+                    known.insert(*k, v);
+                }
+            }
+            assert!(
+                &known == ctx,
+                "a context variable of `{template}` is missing from the render key"
+            );
+        }
         h.finish()
     }
 
@@ -251,28 +268,6 @@ impl Session {
     }
 }
 
-/// FNV-1a, 64 bits: stable across runs and platforms (unlike `DefaultHasher`'s keys).
-#[derive(Clone, Copy)]
-pub struct StableHasher(u64);
-
-impl Default for StableHasher {
-    fn default() -> Self {
-        StableHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for StableHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// Hashes a JSON value structurally (object keys in their order).
 pub fn hash_json(v: &Json, h: &mut impl Hasher) {
     match v {
@@ -309,7 +304,7 @@ pub fn hash_json(v: &Json, h: &mut impl Hasher) {
 
 /// Hashes text (templates and config sources, for the generation).
 pub fn hash_texts<'t>(texts: impl IntoIterator<Item = &'t str>) -> u64 {
-    let mut h = StableHasher::default();
+    let mut h = std::hash::DefaultHasher::new();
     for t in texts {
         t.hash(&mut h);
     }
@@ -366,9 +361,10 @@ mod tests {
         a.insert("page", &"x");
         let mut b = a.clone();
         b.insert("config", &2);
-        assert_eq!(Session::key("t", &a), Session::key("t", &b));
+        let keys = ["page"];
+        assert_eq!(Session::key("t", &a, &keys), Session::key("t", &b, &keys));
         b.insert("page", &"y");
-        assert_ne!(Session::key("t", &a), Session::key("t", &b));
-        assert_ne!(Session::key("t", &a), Session::key("u", &a));
+        assert_ne!(Session::key("t", &a, &keys), Session::key("t", &b, &keys));
+        assert_ne!(Session::key("t", &a, &keys), Session::key("u", &a, &keys));
     }
 }

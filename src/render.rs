@@ -41,6 +41,24 @@ pub struct Renderer<'a> {
     pub config_json: std::collections::HashMap<String, Json>,
 }
 
+/// Every variable the renderer puts in a context besides `config`: what a render's key hashes.
+const CONTEXT_KEYS: &[&str] = &[
+    "lang",
+    "page",
+    "section",
+    "taxonomy",
+    "terms",
+    "term",
+    "paginator",
+    "pages",
+    "feed_url",
+    "last_updated",
+    "entries",
+    "url",
+    "current_url",
+    "current_path",
+];
+
 type Rendered = Result<Vec<OutputFile>, Vec<Diagnostic>>;
 
 /// `a/b/` → `a/b/index.html`; `a/b.html` → itself.
@@ -77,7 +95,9 @@ impl Renderer<'_> {
             );
         }
         let result = match self.session {
-            Some(s) => s.render(Session::key(&name, ctx), || self.tera.render(&name, ctx)),
+            Some(s) => s.render(Session::key(&name, ctx, CONTEXT_KEYS), || {
+                self.tera.render(&name, ctx)
+            }),
             None => self.tera.render(&name, ctx),
         };
         result.map_err(|e| {

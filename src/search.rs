@@ -221,10 +221,18 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
 }
 
 /// Every file of `search/`: one index per language, the module, the glue and the manifest.
+/// The indexes of the last build, by language, with the documents they hold: `serve` reuses
+/// an index whose documents did not change.
+#[derive(Default)]
+pub struct IndexCache {
+    by_lang: std::collections::HashMap<String, (Vec<SearchDoc>, Vec<u8>)>,
+}
+
 pub fn files(
     lib: &Library,
     config: &Config,
     vocab: Option<&Vocabulary>,
+    mut cache: Option<&mut IndexCache>,
 ) -> Result<Vec<OutputFile>, String> {
     let mut out = Vec::new();
     let module = hashed("search", "wasm", MODULE);
@@ -243,7 +251,22 @@ pub fn files(
             continue;
         };
         let docs = documents(lib, vocab, code);
-        let bytes = write_index(lang, &docs).map_err(|e| format!("search index ({code}): {e}"))?;
+        let cached = cache
+            .as_deref()
+            .and_then(|c| c.by_lang.get(code))
+            .filter(|(d, _)| *d == docs)
+            .map(|(_, b)| b.clone());
+        let bytes = match cached {
+            Some(b) => b,
+            None => {
+                let b =
+                    write_index(lang, &docs).map_err(|e| format!("search index ({code}): {e}"))?;
+                if let Some(c) = cache.as_deref_mut() {
+                    c.by_lang.insert(code.to_string(), (docs, b.clone()));
+                }
+                b
+            }
+        };
         let name = hashed(code, "idx", &bytes);
         out.push(OutputFile {
             path: format!("{FOLDER}/{name}"),

@@ -289,7 +289,7 @@ impl Site {
 
     /// Renders every output file.
     pub fn render(&mut self) -> Result<Vec<OutputFile>, BuildFailed> {
-        self.render_with(None)
+        self.render_with(None, None)
     }
 
     /// Renders every output file, reusing the renders of `cache` whose inputs did not change
@@ -311,12 +311,16 @@ impl Site {
             .into_iter()
             .collect();
         let session = Session::start(cache, generation, recorder, functions);
-        let result = self.render_with(Some(&session));
+        let result = self.render_with(Some(&session), Some(&mut cache.search));
         session.finish(cache, generation);
         result
     }
 
-    fn render_with(&mut self, session: Option<&Session>) -> Result<Vec<OutputFile>, BuildFailed> {
+    fn render_with(
+        &mut self,
+        session: Option<&Session>,
+        search_cache: Option<&mut crate::search::IndexCache>,
+    ) -> Result<Vec<OutputFile>, BuildFailed> {
         let renderer = Renderer {
             session,
             root: &self.root,
@@ -350,14 +354,18 @@ impl Site {
             files.extend(data);
         }
         if self.config.build_search_index {
-            let search =
-                crate::search::files(&self.library, &self.config, self.vocabulary.as_ref())
-                    .map_err(|e| {
-                        fail(Diagnostics::from_iter([Diagnostic::error(
-                            self.root.join("content"),
-                            e,
-                        )]))
-                    })?;
+            let search = crate::search::files(
+                &self.library,
+                &self.config,
+                self.vocabulary.as_ref(),
+                search_cache,
+            )
+            .map_err(|e| {
+                fail(Diagnostics::from_iter([Diagnostic::error(
+                    self.root.join("content"),
+                    e,
+                )]))
+            })?;
             files.extend(search);
         }
         if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
