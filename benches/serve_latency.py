@@ -9,6 +9,7 @@ server-sent events, then N times appends a space to FILE_IN_SITE and measures th
 percentile and the maximum, in milliseconds. Python 3 standard library only.
 """
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -23,6 +24,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--binary", default="target/release/compendium")
     args = ap.parse_args()
+    # FILE is inside the site: relative to SITE_ROOT unless absolute.
+    target = os.path.join(args.root, args.file)
 
     proc = subprocess.Popen([args.binary, "serve", "--port", "0", "--root", args.root],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -48,7 +51,7 @@ def main():
         time.sleep(0.5)
         samples = []
         for _ in range(args.runs):
-            with open(args.file, "a", encoding="utf-8") as f:
+            with open(target, "a", encoding="utf-8") as f:
                 f.write(" ")
             t0 = time.perf_counter()
             wait_reload()
