@@ -110,6 +110,8 @@ struct RawConfig {
     ignored_content: Option<Vec<String>>,
     ignored_static: Option<Vec<String>>,
     extra: Option<toml::Table>,
+    /// Compendium's own options (not Zola's).
+    compendium: Option<RawCompendium>,
     // Zola keys we accept but do not act on (a warning says so).
     compile_sass: Option<toml::Value>,
     minify_html: Option<toml::Value>,
@@ -120,6 +122,14 @@ struct RawConfig {
     preserve_dotfiles_in_output: Option<toml::Value>,
     exclude_paginated_pages_in_sitemap: Option<toml::Value>,
     mode: Option<toml::Value>,
+}
+
+/// `[compendium]`: options of this generator that Zola does not have.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCompendium {
+    /// The largest content file read, in bytes.
+    max_file_size: Option<u64>,
 }
 
 /// A taxonomy as declared for one language.
@@ -184,6 +194,8 @@ pub struct Config {
     pub ignored_content: globset::GlobSet,
     pub ignored_static: globset::GlobSet,
     pub extra: Json,
+    /// The largest content file read, in bytes (`[compendium] max_file_size`).
+    pub max_file_size: u64,
 }
 
 /// Errors that make a config unusable.
@@ -393,6 +405,10 @@ impl Config {
             ignored_content,
             ignored_static,
             extra,
+            max_file_size: raw
+                .compendium
+                .and_then(|c| c.max_file_size)
+                .unwrap_or(crate::content::walk::MAX_FILE_BYTES),
         })
     }
 

@@ -13,7 +13,7 @@ use crate::content::library::Library;
 use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
 use crate::incremental::{Recorder, RenderCache, Session};
-use crate::markdown::{self, Highlighter, MarkdownContext};
+use crate::markdown::{self, Highlighter, MarkdownContext, RawHtml};
 use crate::output::{Content, OutputFile};
 use crate::practice;
 use crate::render::Renderer;
@@ -75,6 +75,20 @@ impl Site {
             config.base_url = b.clone();
         }
         let config_text = std::fs::read_to_string(&config_path).unwrap_or_default();
+        // Nothing outside the site is read: symbolic links pointing out are refused first.
+        let mut read_dirs = vec![
+            root.join("content"),
+            root.join("static"),
+            root.join("templates"),
+        ];
+        if let Some(t) = &config.theme {
+            read_dirs.push(root.join("themes").join(t).join("static"));
+            read_dirs.push(root.join("themes").join(t).join("templates"));
+        }
+        let symlinks = walk::check_symlinks(root, &read_dirs);
+        if !symlinks.is_empty() {
+            return Err(fail(Diagnostics::from_iter(symlinks)));
+        }
         let mut generation = 0;
         let tera = match templates::load(root, config.theme.as_deref()) {
             Ok((t, hash)) => {
@@ -156,7 +170,8 @@ impl Site {
                          lang: &str,
                          page_json: Option<&serde_json::Value>,
                          section_json: Option<serde_json::Value>,
-                         path: &Path| {
+                         path: &Path,
+                         raw_html: RawHtml| {
             let mut base = tera::Context::new();
             base.insert("config", &config.to_template_json(lang));
             base.insert("lang", lang);
@@ -178,19 +193,34 @@ impl Site {
                 highlighter: highlighter.as_ref(),
                 shortcodes: Some(&sc),
                 summary_cutoff: &cutoff,
+                raw_html,
             };
-            markdown::render(text, &ctx).map_err(|errs| {
+            let diagnostics = |errs: Vec<markdown::MarkdownError>| {
                 errs.into_iter()
                     .map(|e| {
                         let pos = e
-                            .needle
-                            .as_deref()
-                            .and_then(|n| source[body_offset..].find(n))
+                            .offset
+                            .or_else(|| {
+                                e.needle
+                                    .as_deref()
+                                    .and_then(|n| source[body_offset..].find(n))
+                            })
                             .map(|o| Position::of_offset(source, body_offset + o));
-                        Diagnostic::error(path, e.message).at(pos)
+                        if e.warning {
+                            Diagnostic::warning(path, e.message).at(pos)
+                        } else {
+                            Diagnostic::error(path, e.message).at(pos)
+                        }
                     })
                     .collect::<Vec<_>>()
-            })
+            };
+            match markdown::render(text, &ctx) {
+                Ok(mut r) => {
+                    let warnings = diagnostics(std::mem::take(&mut r.warnings));
+                    (Some(r), warnings)
+                }
+                Err(errs) => (None, diagnostics(errs)),
+            }
         };
         let page_results: Vec<_> = library
             .pages
@@ -207,6 +237,7 @@ impl Site {
                     Some(&pre_pages[i]),
                     None,
                     &p.file.path,
+                    raw_html_policy(&library, &p.ancestors, practice::is_practice(p)),
                 )
             })
             .collect();
@@ -225,30 +256,35 @@ impl Site {
                     None,
                     Some(context::section(&library, i, Vec::new())),
                     &s.file.path,
+                    raw_html_policy(
+                        &library,
+                        &[
+                            s.ancestors.as_slice(),
+                            std::slice::from_ref(&s.file.relative),
+                        ]
+                        .concat(),
+                        s.file.components.first().map(String::as_str) == Some(practice::SECTION),
+                    ),
                 )
             })
             .collect();
-        for (p, r) in library.pages.iter_mut().zip(page_results) {
-            match r {
-                Ok(r) => {
-                    p.content = r.html;
-                    p.summary = r.summary;
-                    p.toc = r.toc;
-                    p.internal_links = r.internal_links;
-                    p.external_links = r.external_links;
-                }
-                Err(d) => diags.extend(d),
+        for (p, (r, d)) in library.pages.iter_mut().zip(page_results) {
+            diags.extend(d);
+            if let Some(r) = r {
+                p.content = r.html;
+                p.summary = r.summary;
+                p.toc = r.toc;
+                p.internal_links = r.internal_links;
+                p.external_links = r.external_links;
             }
         }
-        for (s, r) in library.sections.iter_mut().zip(section_results) {
-            match r {
-                Ok(r) => {
-                    s.content = r.html;
-                    s.toc = r.toc;
-                    s.internal_links = r.internal_links;
-                    s.external_links = r.external_links;
-                }
-                Err(d) => diags.extend(d),
+        for (s, (r, d)) in library.sections.iter_mut().zip(section_results) {
+            diags.extend(d);
+            if let Some(r) = r {
+                s.content = r.html;
+                s.toc = r.toc;
+                s.internal_links = r.internal_links;
+                s.external_links = r.external_links;
             }
         }
         check_anchors(&library, &mut diags);
@@ -586,5 +622,21 @@ fn check_anchors(lib: &Library, diags: &mut Vec<Diagnostic>) {
     }
     for s in &lib.sections {
         check(&s.internal_links, &s.file.path, &s.source);
+    }
+}
+
+/// What becomes of raw HTML in a file below `sections` (relative paths, root first): the
+/// nearest section saying `allow_html = true` or `false` under `[extra]` decides; by default it
+/// is escaped in practices and sanitised elsewhere.
+fn raw_html_policy(lib: &Library, sections: &[String], practice: bool) -> RawHtml {
+    let set = sections.iter().rev().find_map(|rel| {
+        let i = lib.find_section(rel)?;
+        lib.sections[i].meta.extra.get("allow_html")?.as_bool()
+    });
+    match set {
+        Some(true) => RawHtml::Sanitize,
+        Some(false) => RawHtml::Escape,
+        None if practice => RawHtml::Escape,
+        None => RawHtml::Sanitize,
     }
 }

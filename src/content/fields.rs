@@ -174,6 +174,30 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Refuses values of `key` (a string or an array of strings: `path`, `slug`, `aliases`)
+    /// that could leave the output folder or break out of an HTML attribute; a slug is one
+    /// segment.
+    pub fn check_url_path(&mut self, key: &'a str, one_segment: bool) {
+        let Some(n) = self.get(key) else {
+            return;
+        };
+        let items: Vec<&Node> = match &n.value {
+            Value::Array(items) => items.iter().collect(),
+            _ => vec![n],
+        };
+        for item in items {
+            let Value::String(v) = &item.value else {
+                continue;
+            };
+            if let Some(why) = unsafe_url_path(v, one_segment) {
+                self.error_at(
+                    item,
+                    format!("`{key}` = `{}` is refused: {why}", v.escape_debug()),
+                );
+            }
+        }
+    }
+
     /// Warns about keys that were never asked for (Zola ignores them; they are often typos).
     pub fn finish(mut self, what: &str) -> Vec<Diagnostic> {
         let unknown: Vec<_> = self
@@ -195,4 +219,28 @@ impl<'a> Fields<'a> {
         }
         self.diags
     }
+}
+
+/// Why a URL path from front matter is refused, if it is: it must stay inside the site.
+pub fn unsafe_url_path(p: &str, one_segment: bool) -> Option<&'static str> {
+    if p.chars().any(|c| c.is_control()) {
+        return Some("it holds a control character");
+    }
+    if p.contains(['\\', '"', '\'', '<', '>', '`']) {
+        return Some("it holds a backslash, a quote or an angle bracket");
+    }
+    if one_segment && p.contains('/') {
+        return Some("a slug is one path segment, without `/`");
+    }
+    let t = p.trim();
+    if t.starts_with("//") || t.contains("://") {
+        return Some("it must be a path inside the site, not a URL");
+    }
+    if t.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Some("`..` and `.` segments could leave the site");
+    }
+    if t.len() > 1 && t.as_bytes()[1] == b':' {
+        return Some("it must be a path inside the site, not a drive");
+    }
+    None
 }

@@ -53,6 +53,9 @@ impl PageMeta {
             taxonomies: f.taxonomies(),
             extra: f.table_json("extra"),
         };
+        f.check_url_path("path", false);
+        f.check_url_path("slug", true);
+        f.check_url_path("aliases", false);
         (meta, f.finish("page"))
     }
 }

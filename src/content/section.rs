@@ -88,6 +88,8 @@ impl SectionMeta {
             insert_anchor_links: f.string("insert_anchor_links"),
             extra: f.table_json("extra"),
         };
+        f.check_url_path("aliases", false);
+        f.check_url_path("paginate_path", true);
         (meta, f.finish("section"))
     }
 }

@@ -12,8 +12,67 @@ use super::section::{Section, SectionMeta};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Position};
 
-/// The largest content file read (a larger one is an error, not a slow build).
+/// The largest content file read by default (a larger one is an error, not a slow build);
+/// `max_file_size` under `[compendium]` in `config.toml` changes it.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Symbolic links under `dirs` (and the folders themselves) that point outside `root` are
+/// errors: nothing outside the site is read. Links inside the site are left to the walk (which
+/// does not follow them).
+pub fn check_symlinks(root: &Path, dirs: &[PathBuf]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let Ok(root_real) = root.canonicalize() else {
+        return diags;
+    };
+    let outside = |p: &Path| match p.canonicalize() {
+        Ok(real) => !real.starts_with(&root_real),
+        // A dangling link reads nothing.
+        Err(_) => false,
+    };
+    let refuse = |p: &Path, diags: &mut Vec<Diagnostic>| {
+        let target = std::fs::read_link(p)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::error(
+                p,
+                format!("symbolic link pointing outside the site (to `{target}`) refused"),
+            )
+            .at(Some(Position { line: 1, col: 1 }))
+            .with_help("copy the file into the site instead"),
+        );
+    };
+    for dir in dirs {
+        if !dir.exists() {
+            continue;
+        }
+        if outside(dir) {
+            refuse(dir, &mut diags);
+            continue;
+        }
+        for e in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if e.path_is_symlink() && e.depth() > 0 && outside(e.path()) {
+                refuse(e.path(), &mut diags);
+            }
+        }
+    }
+    diags
+}
+
+/// "8 MB", "3.8 MB", "512 KB".
+fn size(bytes: u64) -> String {
+    let (n, unit) = if bytes >= 1024 * 1024 {
+        (bytes as f64 / (1024.0 * 1024.0), "MB")
+    } else {
+        (bytes as f64 / 1024.0, "KB")
+    };
+    let s = format!("{n:.1}");
+    format!("{} {unit}", s.strip_suffix(".0").unwrap_or(&s))
+}
 
 pub enum Loaded {
     Page(Box<Page>),
@@ -109,15 +168,22 @@ pub fn load_file(
     let mut diags = Vec::new();
     let shown = path.to_path_buf();
     match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            diags.push(Diagnostic::error(
-                &shown,
-                format!(
-                    "the file is {} MB; content files are limited to {} MB",
-                    m.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
+        Ok(m) if m.len() > config.max_file_size => {
+            diags.push(
+                Diagnostic::error(
+                    &shown,
+                    format!(
+                        "the file is {}; content files are limited to {} ({} bytes)",
+                        size(m.len()),
+                        size(config.max_file_size),
+                        config.max_file_size
+                    ),
+                )
+                .at(Some(Position { line: 1, col: 1 }))
+                .with_help(
+                    "split the file, or raise `max_file_size` under [compendium] in config.toml",
                 ),
-            ));
+            );
             return (None, diags);
         }
         Err(e) => {

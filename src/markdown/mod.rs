@@ -57,6 +57,20 @@ pub struct MarkdownContext<'a> {
     pub shortcodes: Option<&'a dyn Shortcodes>,
     /// The `summary-cutoff.html` output, appended to a summary cut mid-paragraph.
     pub summary_cutoff: &'a str,
+    /// What becomes of raw HTML in the text.
+    pub raw_html: RawHtml,
+}
+
+/// What becomes of raw HTML (blocks and inline tags) written in Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RawHtml {
+    /// Shown as text, with a warning: the default for practices, written by people we don't
+    /// know.
+    #[default]
+    Escape,
+    /// Kept, cleaned with an allow-list (ammonia): no script, style, event handler or unsafe
+    /// URL survives.
+    Sanitize,
 }
 
 /// The result of rendering.
@@ -68,14 +82,21 @@ pub struct Rendered {
     /// `@/` links (target relative path, anchor), in order.
     pub internal_links: Vec<(String, Option<String>)>,
     pub external_links: Vec<String>,
+    /// Problems that do not stop the build (escaped raw HTML).
+    pub warnings: Vec<MarkdownError>,
 }
 
-/// A problem in the Markdown, with a byte offset in the rendered text when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A problem in the Markdown, located by a byte offset in the text when known, or else by
+/// something to find in it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MarkdownError {
     pub message: String,
     /// Something to find in the source to locate the problem (a link target, a shortcode).
     pub needle: Option<String>,
+    /// Byte offset in the text given to [`render`] (known when shortcodes did not change it).
+    pub offset: Option<usize>,
+    /// A warning rather than an error.
+    pub warning: bool,
 }
 
 const PLACEHOLDER_OPEN: &str = "@@ZSC";
@@ -102,7 +123,16 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     let expanded = expand_shortcodes(text, ctx, &mut html_shortcodes, &mut errors, 0);
 
     let mut out = Rendered::default();
-    let events = transform_events(&expanded, ctx, &mut out, &mut errors);
+    if let Some(mut e) = check_nesting(&expanded) {
+        if expanded != text {
+            e.offset = None;
+        }
+        errors.push(e);
+        return Err(errors);
+    }
+    // Offsets found while rendering are offsets in `text` only when shortcodes changed nothing.
+    let exact = expanded == text;
+    let events = transform_events(&expanded, exact, ctx, &mut out, &mut errors);
     let mut html = String::with_capacity(expanded.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
 
@@ -116,6 +146,7 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     if errors.is_empty() {
         Ok(out)
     } else {
+        errors.append(&mut out.warnings);
         Err(errors)
     }
 }
@@ -138,6 +169,8 @@ fn expand_shortcodes(
             errors.push(MarkdownError {
                 message: e.message,
                 needle: text.get(e.offset..).map(|s| s.chars().take(20).collect()),
+                offset: (depth == 0).then_some(e.offset),
+                ..Default::default()
             });
             return text.to_string();
         }
@@ -159,6 +192,7 @@ fn expand_shortcodes(
                             call.name, call.name
                         ),
                         needle,
+                        ..Default::default()
                     });
                     continue;
                 };
@@ -169,6 +203,7 @@ fn expand_shortcodes(
                             call.name
                         ),
                         needle,
+                        ..Default::default()
                     });
                     continue;
                 }
@@ -190,6 +225,7 @@ fn expand_shortcodes(
                     Err(e) => errors.push(MarkdownError {
                         message: format!("shortcode `{}` failed: {e}", call.name),
                         needle,
+                        ..Default::default()
                     }),
                 }
             }
@@ -247,6 +283,16 @@ fn resolve_link(
             Some((p, a)) => (p, Some(a.to_string())),
             None => (rest, None),
         };
+        if path.split(['/', '\\']).any(|seg| seg == ".." || seg == ".") {
+            errors.push(MarkdownError {
+                message: format!(
+                    "internal link `{dest}` refused: `..` and `.` are not allowed in `@/` paths (they start at content/)"
+                ),
+                needle: Some(dest.to_string()),
+                ..Default::default()
+            });
+            return "#".to_string();
+        }
         return match ctx.permalinks.get(path) {
             Some(p) => {
                 out.internal_links.push((path.to_string(), anchor.clone()));
@@ -259,6 +305,7 @@ fn resolve_link(
                 errors.push(MarkdownError {
                     message: format!("broken internal link `{dest}`: no content file `{path}`"),
                     needle: Some(dest.to_string()),
+                    ..Default::default()
                 });
                 dest.to_string()
             }
@@ -313,15 +360,23 @@ fn escape_href(s: &str) -> String {
 
 fn transform_events<'a>(
     text: &'a str,
+    exact: bool,
     ctx: &MarkdownContext<'_>,
     out: &mut Rendered,
     errors: &mut Vec<MarkdownError>,
 ) -> Vec<Event<'a>> {
-    let parser = Parser::new_ext(text, options(ctx.config));
+    let parser = Parser::new_ext(text, options(ctx.config)).into_offset_iter();
     let mut events: Vec<Event<'a>> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
-    for ev in parser {
+    // Consecutive lines of a raw HTML block, and the offset of the first.
+    let mut html_block: Option<(String, usize)> = None;
+    for (ev, range) in parser {
+        if !matches!(ev, Event::Html(_))
+            && let Some((block, at)) = html_block.take()
+        {
+            raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+        }
         if let Some((_, buf)) = &mut code {
             match ev {
                 Event::Text(t) => buf.push_str(&t),
@@ -345,10 +400,13 @@ fn transform_events<'a>(
             }
             Event::Start(Tag::Link {
                 link_type,
-                dest_url,
+                mut dest_url,
                 title,
                 id,
             }) => {
+                if refuse_url(&dest_url, "link", range.start, exact, errors) {
+                    dest_url = "#".into();
+                }
                 let external = is_external(&dest_url);
                 let resolved = resolve_link(&dest_url, ctx, out, errors);
                 if external && link_type != LinkType::Email {
@@ -384,10 +442,13 @@ fn transform_events<'a>(
             }
             Event::Start(Tag::Image {
                 link_type,
-                dest_url,
+                mut dest_url,
                 title,
                 id,
             }) => {
+                if refuse_url(&dest_url, "image", range.start, exact, errors) {
+                    dest_url = "#".into();
+                }
                 let resolved = if dest_url.starts_with("@/")
                     || is_external(&dest_url)
                     || dest_url.starts_with('/')
@@ -405,12 +466,207 @@ fn transform_events<'a>(
                 }));
             }
             Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER => {
+                if let Some((block, at)) = html_block.take() {
+                    raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+                }
                 events.push(Event::Html(CONTINUE_SPAN.into()));
+            }
+            Event::Html(h) => match &mut html_block {
+                Some((block, _)) => block.push_str(&h),
+                None => html_block = Some((h.to_string(), range.start)),
+            },
+            Event::InlineHtml(h) => {
+                raw_html(&h, true, range.start, exact, text, ctx, out, &mut events);
             }
             other => events.push(other),
         }
     }
+    if let Some((block, at)) = html_block.take() {
+        raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+    }
     headings(events, ctx, out)
+}
+
+/// At most this many raw-HTML warnings per file (the rest is escaped just the same).
+const MAX_HTML_WARNINGS: usize = 20;
+
+/// Raw HTML written in the Markdown: escaped (shown as text) with a warning, or sanitised.
+#[allow(clippy::too_many_arguments)]
+fn raw_html(
+    html: &str,
+    inline: bool,
+    at: usize,
+    exact: bool,
+    text: &str,
+    ctx: &MarkdownContext<'_>,
+    out: &mut Rendered,
+    events: &mut Vec<Event<'_>>,
+) {
+    match ctx.raw_html {
+        RawHtml::Escape => {
+            if out.warnings.len() < MAX_HTML_WARNINGS {
+                let first = html.trim().lines().next().unwrap_or("");
+                let shown: String = first.chars().take(40).collect();
+                let more = if shown.len() < first.len() { "…" } else { "" };
+                out.warnings.push(MarkdownError {
+                    message: format!(
+                        "raw HTML `{shown}{more}` is shown as text: raw HTML is off here (a section allows it, sanitised, with `allow_html = true` under [extra] in its _index.md)"
+                    ),
+                    needle: text
+                        .get(at..)
+                        .map(|s| s.chars().take(30).collect::<String>().trim().to_string()),
+                    offset: exact.then_some(at),
+                    warning: true,
+                });
+            }
+            events.push(Event::Text(html.to_string().into()));
+        }
+        RawHtml::Sanitize => {
+            let clean = sanitize_html(html);
+            events.push(if inline {
+                Event::InlineHtml(clean.into())
+            } else {
+                Event::Html(clean.into())
+            });
+        }
+    }
+}
+
+/// The allow-list for raw HTML: ammonia's defaults (no script, style, iframe, form, event
+/// handler, or URL scheme other than http(s), mailto and a few more), plus `id`, `class`, `dir`.
+fn cleaner() -> &'static (
+    ammonia::Builder<'static>,
+    std::collections::HashSet<&'static str>,
+) {
+    static CLEANER: std::sync::OnceLock<(
+        ammonia::Builder<'static>,
+        std::collections::HashSet<&'static str>,
+    )> = std::sync::OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_generic_attributes(["id", "class", "dir"]);
+        let tags = b.clone_tags();
+        (b, tags)
+    })
+}
+
+/// Raw HTML nested deeper than this is dropped rather than handed to the sanitiser.
+const MAX_HTML_TAGS: usize = 10_000;
+
+/// Sanitises a piece of raw HTML. A lone tag (inline HTML, or a block line with Markdown around
+/// it) is kept or dropped on its own, so that a tag closed later in the Markdown still matches.
+pub fn sanitize_html(html: &str) -> String {
+    let (builder, tags) = cleaner();
+    let t = html.trim();
+    let newline = if html.ends_with('\n') { "\n" } else { "" };
+    if t.starts_with('<') && t.ends_with('>') && !t[1..].contains('<') {
+        let inner = &t[1..t.len() - 1];
+        if let Some(close) = inner.strip_prefix('/') {
+            let name = close.trim().to_ascii_lowercase();
+            return if tags.contains(name.as_str()) {
+                format!("</{name}>{newline}")
+            } else {
+                String::new()
+            };
+        }
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() {
+            return String::new();
+        }
+        let cleaned = builder.clean(t).to_string();
+        if !cleaned.starts_with(&format!("<{name}")) {
+            return String::new();
+        }
+        let cleaned = cleaned
+            .strip_suffix(&format!("</{name}>"))
+            .unwrap_or(&cleaned);
+        return format!("{cleaned}{newline}");
+    }
+    if html.matches('<').count() > MAX_HTML_TAGS {
+        return escape_html(html);
+    }
+    builder.clean(html).to_string()
+}
+
+/// The URL schemes refused in Markdown links and images, whatever their case or the spaces and
+/// control characters around them (browsers ignore those). Entities are already decoded.
+fn unsafe_scheme(url: &str) -> Option<&'static str> {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:"]
+        .into_iter()
+        .find(|s| cleaned.starts_with(s))
+}
+
+/// Records an error for a link or image to a refused URL scheme; true when refused.
+fn refuse_url(
+    url: &str,
+    what: &str,
+    at: usize,
+    exact: bool,
+    errors: &mut Vec<MarkdownError>,
+) -> bool {
+    let Some(scheme) = unsafe_scheme(url) else {
+        return false;
+    };
+    errors.push(MarkdownError {
+        message: format!(
+            "{what} to a `{scheme}` URL refused: links and images may not run script or embed data"
+        ),
+        needle: Some(url.chars().take(20).collect()),
+        offset: exact.then_some(at),
+        warning: false,
+    });
+    true
+}
+
+/// Block quotes and lists nested deeper than this are refused (a pathological file, not a
+/// text anyone writes).
+pub const MAX_NESTING: usize = 100;
+
+/// Refuses Markdown nested deeper than [`MAX_NESTING`] (block quotes, list items), before it
+/// reaches the parser and the HTML writer.
+fn check_nesting(text: &str) -> Option<MarkdownError> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let mut depth = 0;
+        let mut indent = 0;
+        for c in line.chars() {
+            match c {
+                '>' => depth += 1,
+                ' ' => indent += 1,
+                '\t' => indent += 4,
+                '-' | '*' | '+' => depth += 1,
+                _ => break,
+            }
+        }
+        // Each list level needs at least two more columns of indentation (indentation alone is
+        // a code block, not nesting).
+        if depth > 0 {
+            depth += indent / 2;
+        }
+        if depth > MAX_NESTING {
+            return Some(MarkdownError {
+                message: format!(
+                    "block quotes or lists nested more than {MAX_NESTING} deep are refused"
+                ),
+                needle: None,
+                offset: Some(offset),
+                warning: false,
+            });
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn code_block(lang: &str, code: &str, ctx: &MarkdownContext<'_>) -> String {

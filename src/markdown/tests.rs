@@ -25,6 +25,7 @@ fn render_with(text: &str, config: &Config) -> Result<Rendered, Vec<MarkdownErro
         highlighter: None,
         shortcodes: None,
         summary_cutoff: "&hellip;",
+        raw_html: RawHtml::Escape,
     };
     render(text, &ctx)
 }
@@ -100,4 +101,111 @@ fn code_blocks_without_highlighting() {
         r.html,
         "<pre><code data-lang=\"text\">a &lt; b\n</code></pre>\n"
     );
+}
+
+fn render_html(text: &str, raw_html: RawHtml) -> Result<Rendered, Vec<MarkdownError>> {
+    let c = config("");
+    let permalinks = HashMap::new();
+    let ctx = MarkdownContext {
+        config: &c,
+        permalink: "https://example.org/p/",
+        relative_path: "p.md",
+        permalinks: &permalinks,
+        highlighter: None,
+        shortcodes: None,
+        summary_cutoff: "&hellip;",
+        raw_html,
+    };
+    render(text, &ctx)
+}
+
+#[test]
+fn raw_html_is_escaped_with_a_warning_per_block_or_tag() {
+    let r = render_html(
+        "a <b onclick=\"x()\">b</b>\n\n<script>\nalert(1)\n</script>\n",
+        RawHtml::Escape,
+    )
+    .expect("render");
+    assert!(!r.html.contains("<script"), "{}", r.html);
+    assert!(!r.html.contains("<b "), "{}", r.html);
+    assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+    // `<b …>`, `</b>` and one for the whole block.
+    assert_eq!(r.warnings.len(), 3, "{:?}", r.warnings);
+    assert_eq!(r.warnings[0].offset, Some(2));
+    assert_eq!(r.warnings[2].offset, Some(26));
+    assert!(r.warnings.iter().all(|w| w.warning));
+}
+
+#[test]
+fn raw_html_is_sanitised_where_allowed() {
+    let r = render_html(
+        "An <abbr title=\"t\">ab</abbr> and <img src=\"x.png\" onerror=\"x()\">.\n\n\
+         <div onclick=\"x()\" class=\"k\">\n<script>alert(1)</script><a href=\"javascript:x()\">l</a>\n</div>\n",
+        RawHtml::Sanitize,
+    )
+    .expect("render");
+    assert!(r.html.contains("<abbr title=\"t\">ab</abbr>"), "{}", r.html);
+    assert!(r.html.contains("<img src=\"x.png\">"), "{}", r.html);
+    assert!(r.html.contains("<div class=\"k\">"), "{}", r.html);
+    for bad in ["<script", "onerror", "onclick", "javascript:"] {
+        assert!(!r.html.contains(bad), "{bad} in {}", r.html);
+    }
+    assert!(r.warnings.is_empty());
+}
+
+#[test]
+fn script_and_data_urls_are_refused_in_links_and_images() {
+    for text in [
+        "[a](javascript:x())",
+        "[a](JaVaScRiPt:x())",
+        "[a](&#106;avascript:x())",
+        "[a](&#x20;javascript:x())",
+        "[a](java&#9;script:x())",
+        "[a](vbscript:x)",
+        "![a](data:image/png;base64,AAAA)",
+        "<javascript:x()>",
+        "[a][r]\n\n[r]: javascript:x()",
+    ] {
+        let errs = render_html(text, RawHtml::Escape).expect_err(text);
+        assert_eq!(errs.len(), 1, "{text}: {errs:?}");
+        assert!(errs[0].message.contains("refused"), "{text}: {errs:?}");
+        assert_eq!(errs[0].offset, Some(0), "{text}");
+    }
+    let ok = render_html(
+        "[a](https://x.org/javascript:) [b](/data:x)",
+        RawHtml::Escape,
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    // In a thread with a small stack, as rayon's workers have.
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let quotes = format!("{} deep\n", ">".repeat(100_000));
+            let e = render_html(&quotes, RawHtml::Escape).expect_err("quotes");
+            assert!(e[0].message.contains("nested more than"), "{e:?}");
+            let lists: String = (0..500)
+                .map(|i| format!("{}- a\n", "  ".repeat(i)))
+                .collect();
+            let e = render_html(&lists, RawHtml::Escape).expect_err("lists");
+            assert!(e[0].message.contains("nested more than"), "{e:?}");
+            assert_eq!(e[0].offset, Some((0..100).map(|i| 2 * i + 4).sum()));
+            // What the pre-check lets through still renders: ordered lists and HTML.
+            let ordered = format!("{}x\n", "1. ".repeat(20_000));
+            render_html(&ordered, RawHtml::Escape).expect("ordered");
+            let divs = format!("{}x\n", "<div>".repeat(9_000));
+            render_html(&divs, RawHtml::Sanitize).expect("divs");
+            let notes: String = (0..100_000)
+                .map(|i| format!("n[^{i}]\n"))
+                .collect::<String>()
+                + &(0..100_000)
+                    .map(|i| format!("\n[^{i}]: f\n"))
+                    .collect::<String>();
+            render_html(&notes, RawHtml::Escape).expect("footnotes");
+        })
+        .expect("spawn");
+    handle.join().expect("no stack overflow");
 }

@@ -82,6 +82,8 @@ impl Filter for MarkdownFilter {
             highlighter: None,
             shortcodes: Some(&sc),
             summary_cutoff: "&hellip;",
+            // Text from templates (often from front matter): kept, but sanitised.
+            raw_html: markdown::RawHtml::Sanitize,
         };
         let rendered = markdown::render(text, &ctx).map_err(|errs| {
             Error::msg(

@@ -142,7 +142,8 @@ impl Function for GetUrl {
             permalink.push('/');
         }
         if arg_bool(args, "cachebust", false) {
-            let file = d.root.join("static").join(trimmed);
+            let file = static_file(d, trimmed)
+                .map_err(|e| Error::msg(format!("`get_url`: cannot cachebust: {e}")))?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::msg(format!("`get_url`: cannot cachebust `{path}`: {e}")))?;
             permalink.push_str(&format!("?h={:016x}", fnv1a(&bytes)));
@@ -524,7 +525,7 @@ impl Function for LoadData {
             return parse_data(literal, format.unwrap_or("plain"), "literal");
         }
         let path = required_str(args, "path", "load_data")?;
-        let Some(file) = find_data_file(d, path) else {
+        let Some(file) = find_data_file(d, path).map_err(Error::msg)? else {
             if !required {
                 return Ok(Json::Null);
             }
@@ -548,8 +549,10 @@ impl Function for LoadData {
     }
 }
 
-/// Finds a data file inside the site (never outside it).
-fn find_data_file(d: &SiteData, path: &str) -> Option<PathBuf> {
+/// Finds a data file inside the site (`/x` is read from the site, as in Zola). A path that could
+/// lead outside it (`..`, a Windows path, a symbolic link pointing out) is an error, even with
+/// `required=false`.
+fn find_data_file(d: &SiteData, path: &str) -> std::result::Result<Option<PathBuf>, String> {
     let (bases, rel): (Vec<PathBuf>, &str) = if let Some(rest) = path.strip_prefix("@/") {
         (vec![d.root.join("content")], rest)
     } else {
@@ -563,21 +566,54 @@ fn find_data_file(d: &SiteData, path: &str) -> Option<PathBuf> {
         }
         (b, path.trim_start_matches('/'))
     };
-    if Path::new(rel).components().any(|c| {
-        !matches!(
-            c,
-            std::path::Component::Normal(_) | std::path::Component::CurDir
-        )
-    }) {
-        return None;
+    let refused = |why: &str| Err(format!("`load_data`: `{path}` is refused: {why}"));
+    if rel.contains('\\')
+        || rel.contains('\0')
+        || Path::new(rel).components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return refused("`..` or an absolute path could leave the site");
     }
-    let root = d.root.canonicalize().ok()?;
-    bases.into_iter().map(|b| b.join(rel)).find(|p| {
-        p.is_file()
-            && p.canonicalize()
-                .map(|c| c.starts_with(&root))
-                .unwrap_or(false)
-    })
+    let Ok(root) = d.root.canonicalize() else {
+        return Ok(None);
+    };
+    for p in bases.into_iter().map(|b| b.join(rel)) {
+        if !p.is_file() {
+            continue;
+        }
+        return match p.canonicalize() {
+            Ok(c) if c.starts_with(&root) => Ok(Some(p)),
+            _ => refused("it is a symbolic link pointing outside the site"),
+        };
+    }
+    Ok(None)
+}
+
+/// `static/<rel>`, refused when it could lead outside the site.
+fn static_file(d: &SiteData, rel: &str) -> std::result::Result<PathBuf, String> {
+    if rel.contains('\\')
+        || Path::new(rel)
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(format!("`{rel}` could leave the site"));
+    }
+    let file = d.root.join("static").join(rel);
+    let inside = match (file.canonicalize(), d.root.canonicalize()) {
+        (Ok(f), Ok(root)) => f.starts_with(root),
+        _ => true,
+    };
+    if inside {
+        Ok(file)
+    } else {
+        Err(format!(
+            "`{rel}` is a symbolic link pointing outside the site"
+        ))
+    }
 }
 
 /// Parses data text in `format` (toml, json, csv, plain).
@@ -686,6 +722,38 @@ pub fn register(tera: &mut Tera, data: &Arc<SiteData>, recorder: Option<&Arc<Rec
         }
     }
     tera.register_filter("sort_folded", SortFolded);
+    tera.register_filter("json_script", JsonScript);
+}
+
+/// `value | json_script`: JSON safe to print inside `<script>` (`json_encode` is not: a
+/// front-matter string holding `</script>` would end the element). `<`, `>` and `&` are
+/// written as `\u003c`, `\u003e`, `\u0026`, which JSON reads back as the same characters.
+/// A compendium extension.
+struct JsonScript;
+impl Filter for JsonScript {
+    fn filter(&self, value: &Json, _args: &HashMap<String, Json>) -> Result<Json> {
+        let text = serde_json::to_string(value).map_err(|e| Error::msg(e.to_string()))?;
+        Ok(Json::String(json_for_script(&text)))
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// Escapes the characters of JSON text that HTML reads inside `<script>`.
+pub fn json_for_script(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A shared function, as Tera wants an owned one.

@@ -5,6 +5,7 @@ pub mod context;
 pub mod filters;
 pub mod functions;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use tera::Tera;
@@ -108,6 +109,7 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnos
             ));
         }
     }
+    diags.extend(include_cycles(&sources));
     let hash = crate::incremental::hash_texts(
         sources
             .iter()
@@ -118,6 +120,73 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnos
     } else {
         Err(diags)
     }
+}
+
+/// Templates that include themselves, directly or through others: Tera would recurse until
+/// the stack overflows, so they are errors, at the `include` that closes the cycle. (Include
+/// names are string literals in Tera, so reading them from the source is exact.)
+fn include_cycles(sources: &[(String, String, std::path::PathBuf)]) -> Vec<Diagnostic> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r#"\{%-?\s*include\s+("[^"]*"|'[^']*'|`[^`]*`|\[[^\]]*\])"#)
+            .expect("valid regex")
+    });
+    let names = regex::Regex::new(r#""([^"]*)"|'([^']*)'|`([^`]*)`"#).expect("valid regex");
+    // Template name → (included name, byte offset of the include).
+    let mut edges: HashMap<&str, Vec<(String, usize)>> = HashMap::new();
+    for (name, text, _) in sources {
+        for m in re.captures_iter(text) {
+            let (Some(whole), Some(list)) = (m.get(0), m.get(1)) else {
+                continue;
+            };
+            for n in names.captures_iter(list.as_str()) {
+                if let Some(inc) = n.get(1).or_else(|| n.get(2)).or_else(|| n.get(3)) {
+                    edges
+                        .entry(name.as_str())
+                        .or_default()
+                        .push((inc.as_str().to_string(), whole.start()));
+                }
+            }
+        }
+    }
+    let mut diags = Vec::new();
+    for (name, text, path) in sources {
+        // Does any include of `name` lead back to `name`?
+        for (first, at) in edges.get(name.as_str()).into_iter().flatten() {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut stack: Vec<(&str, Vec<&str>)> = vec![(first.as_str(), vec![first.as_str()])];
+            let mut cycle = None;
+            while let Some((cur, chain)) = stack.pop() {
+                if cur == name {
+                    cycle = Some(chain);
+                    break;
+                }
+                if seen.contains(&cur) {
+                    continue;
+                }
+                seen.push(cur);
+                for (next, _) in edges.get(cur).into_iter().flatten() {
+                    let mut c = chain.clone();
+                    c.push(next.as_str());
+                    stack.push((next.as_str(), c));
+                }
+            }
+            if let Some(chain) = cycle {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "template `{name}` includes itself ({name} → {}): its render would never end",
+                            chain.join(" → ")
+                        ),
+                    )
+                    .at(Some(Position::of_offset(text, *at))),
+                );
+                break;
+            }
+        }
+    }
+    diags
 }
 
 /// A template error as a diagnostic; Tera's parse errors carry ` --> line:col`.

@@ -5,6 +5,7 @@ mod bundled;
 mod check;
 mod compare;
 mod content;
+mod hostile;
 mod incremental;
 mod serve;
 mod zola_compat;
