@@ -35,14 +35,14 @@ pub struct BuildOptions {
 pub struct Site {
     pub root: PathBuf,
     pub config: Config,
-    pub library: Library,
+    pub library: Arc<Library>,
     /// The controlled vocabulary, for sites that have one (`data/vocabulary.toml`).
     pub vocabulary: Option<Vocabulary>,
     tera: tera::Tera,
     /// Hash of the templates and the config: renders of another generation are not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
-    pages_json: Vec<serde_json::Value>,
+    pages_json: Arc<Vec<serde_json::Value>>,
     highlighter: Option<Highlighter>,
     data: Arc<SiteData>,
     /// Warnings found so far.
@@ -160,7 +160,14 @@ impl Site {
             .collect();
         // Shortcodes run before the Markdown of other pages is rendered: their functions see
         // the site without contents.
-        let pre_data = SiteData::new(root, &config, &library, pre_pages.clone(), &vocabulary);
+        // A snapshot of the library before its Markdown is rendered, dropped after.
+        let pre_data = SiteData::new(
+            root,
+            &config,
+            Arc::new(library.clone()),
+            Arc::new(pre_pages.clone()),
+            &vocabulary,
+        );
         let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
         let render_md = |text: &str,
                          source: &str,
@@ -294,7 +301,15 @@ impl Site {
             .into_par_iter()
             .map(|i| context::page(&library, i))
             .collect();
-        let data = SiteData::new(root, &config, &library, pages_json.clone(), &vocabulary);
+        let library = Arc::new(library);
+        let pages_json = Arc::new(pages_json);
+        let data = SiteData::new(
+            root,
+            &config,
+            library.clone(),
+            pages_json.clone(),
+            &vocabulary,
+        );
         if let Ok(mut w) = pre_data.warnings.lock() {
             diags.append(&mut w);
         }

@@ -20,9 +20,9 @@ use crate::incremental::{Recorded, Recorder};
 pub struct SiteData {
     pub root: PathBuf,
     pub config: Config,
-    pub library: Library,
+    pub library: Arc<Library>,
     /// Every page as JSON, by page index.
-    pub pages: Vec<Json>,
+    pub pages: Arc<Vec<Json>>,
     /// Every page reduced for lists (see [`context::page_light`]), by page index.
     pub light_pages: Vec<Json>,
     /// Warnings raised while rendering (a missing translation key, for instance).
@@ -34,22 +34,23 @@ pub struct SiteData {
 }
 
 impl SiteData {
-    /// A snapshot of the site for the template functions; `pages` are the pages as JSON.
+    /// A snapshot of the site for the template functions (shared with the site, not copied);
+    /// `pages` are the pages as JSON.
     pub fn new(
         root: &Path,
         config: &Config,
-        library: &Library,
-        pages: Vec<Json>,
+        library: Arc<Library>,
+        pages: Arc<Vec<Json>>,
         vocabulary: &Option<crate::vocabulary::Vocabulary>,
     ) -> Arc<SiteData> {
         Arc::new(SiteData {
             root: root.to_path_buf(),
             config: config.clone(),
-            library: library.clone(),
-            pages,
             light_pages: (0..library.pages.len())
-                .map(|i| context::page_light(library, i))
+                .map(|i| context::page_light(&library, i))
                 .collect(),
+            library,
+            pages,
             vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),

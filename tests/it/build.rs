@@ -210,3 +210,37 @@ fn version_flag() {
     assert_eq!(code, 0);
     assert!(stdout.starts_with("compendium "), "{stdout}");
 }
+
+#[path = "../common/skewed.rs"]
+mod skewed;
+
+/// The skewed corpus builds with every listing right: the theme on every page lists them all,
+/// the page with 1,000 themes appears in each of its terms.
+#[test]
+fn skewed_corpus_builds_with_complete_listings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 120;
+    skewed::write(dir.path(), n).expect("corpus");
+    let out = dir.path().join("public");
+    compendium::build(dir.path(), &out, &compendium::BuildOptions::default()).expect("build");
+    let everywhere = std::fs::read_to_string(out.join("theme/index.html")).expect("theme list");
+    assert!(
+        everywhere.contains(&format!("everywhere ({})", n + 1)),
+        "{everywhere}"
+    );
+    for t in [0, skewed::MANY / 2, skewed::MANY - 1] {
+        let term = out.join(format!("theme/many-{t}/index.html"));
+        let html = std::fs::read_to_string(&term).expect("term page");
+        assert!(html.contains("Many themes"), "{}", term.display());
+    }
+    // Paginated: 50 per pager, so the shared theme has ceil((n + 1) / 50) pagers.
+    let pagers = (n + 1).div_ceil(50);
+    assert!(
+        out.join(format!("theme/everywhere/page/{pagers}/index.html"))
+            .is_file()
+    );
+    assert!(
+        !out.join(format!("theme/everywhere/page/{}/index.html", pagers + 1))
+            .exists()
+    );
+}
