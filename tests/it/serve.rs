@@ -122,6 +122,12 @@ fn assert_equals_fresh_build(root: &Path, url: &str) {
     }
 }
 
+/// Waits until no event has come for a while, so that the events of one change (a save can
+/// reach the watcher as two batches, hence two rebuilds) are not taken for the next change's.
+fn settle(rx: &Receiver<String>) {
+    while rx.recv_timeout(Duration::from_millis(1500)).is_ok() {}
+}
+
 fn wait_for(rx: &Receiver<String>, name: &str) {
     loop {
         match rx.recv_timeout(Duration::from_secs(30)) {
@@ -142,6 +148,7 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     let rx = events(&server.url);
     std::thread::sleep(Duration::from_millis(300));
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // Edit: the event comes once the new text is served.
     let second = root.join("content/blog/second.md");
@@ -153,6 +160,7 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     let (_, body) = get(&format!("{}/blog/second/", server.url));
     assert!(String::from_utf8_lossy(&body).contains("Fin, modifiée."));
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // Creation.
     std::fs::write(
@@ -163,6 +171,7 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     wait_for(&rx, "reload");
     assert_eq!(get(&format!("{}/blog/third/", server.url)).0, 200);
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // Rename (as editors save: write a temporary file, then rename it over).
     std::fs::rename(
@@ -174,12 +183,14 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     assert_eq!(get(&format!("{}/blog/third/", server.url)).0, 404);
     assert_eq!(get(&format!("{}/blog/fourth/", server.url)).0, 200);
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // Deletion.
     std::fs::remove_file(root.join("content/blog/fourth.md")).expect("remove");
     wait_for(&rx, "reload");
     assert_eq!(get(&format!("{}/blog/fourth/", server.url)).0, 404);
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // A broken file keeps the last good site and reports the error; the fix reloads.
     std::fs::write(&second, "+++\ntitle = 3\n+++\n").expect("write");
@@ -187,6 +198,7 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     let (status, body) = get(&format!("{}/blog/second/", server.url));
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&body).contains("Fin, modifiée."));
+    settle(&rx);
     std::fs::write(
         &second,
         "+++\ntitle = \"Second\"\nweight = 2\n+++\n## Suite\n\nRéparé.\n",
@@ -194,6 +206,7 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     .expect("write");
     wait_for(&rx, "reload");
     assert_equals_fresh_build(root, &server.url);
+    settle(&rx);
 
     // An editor's swap file triggers nothing; a stylesheet only swaps styles.
     std::fs::write(root.join("content/blog/.second.md.swp"), "x").expect("write");
