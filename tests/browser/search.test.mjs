@@ -2,7 +2,7 @@
 // practices first, filters and counts agree, the URL restores a search, nothing leaves 127.0.0.1.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const BASE = process.env.BASE_URL;
 assert.ok(BASE, "BASE_URL is not set: run tests/browser/run.sh");
@@ -10,11 +10,7 @@ let browser;
 const offsite = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 after(async () => { await browser?.close(); });
 
