@@ -211,7 +211,9 @@ def total(paths):
 
 def our_files(out):
     manifest = json.loads((out / "search/manifest.json").read_text())
-    index = {lang: [out / "search" / f] for lang, f in manifest["indexes"].items()}
+    # The head (`fr.<hash>.idx`) and its chunks (`fr.<hash>/<n>.bin`).
+    index = {lang: [out / "search" / f] + sorted((out / "search" / f[:-len(".idx")]).glob("*.bin"))
+             for lang, f in manifest["indexes"].items()}
     module = [out / "search" / manifest["module"], out / "search/search.js"]
     return index, module
 
@@ -365,6 +367,7 @@ def files_detail(label, result):
         groups = collections.Counter()
         for f in r["fetched"]:
             path = re.sub(r"/(fragment|index)/[^/]+$", r"/\1/*", f["path"])
+            path = re.sub(r"/([a-z]{2}\.[0-9a-f]+)/[0-9]+\.bin$", r"/\1/*.bin", path)
             groups[path] += f["raw"]
         lines.append(f"- {engine}: " + ", ".join(f"`{p}` {kb(b)}" for p, b in groups.items()))
     return "\n".join(lines)
@@ -391,7 +394,7 @@ def report(args, info, builds, search):
     if search:
         parts += [
             "## Search index size per language", "",
-            "Compendium: `search/<lang>.<hash>.idx`. Pagefind: the language's `pf_meta`, index "
+            "Compendium: `search/<lang>.<hash>.idx` and its chunks `<lang>.<hash>/*.bin`. Pagefind: the language's `pf_meta`, index "
             "chunks, fragments and filters, summed. Each file compressed on its own (gzip -9, "
             "brotli -q 11); Pagefind stores its files gzipped, so a file's compressed size is "
             "never counted above its size on disk.", "",

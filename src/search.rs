@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use search_index::{Lang, SearchDoc, write_index};
+use search_index::{Lang, Packed, SearchDoc, write_index};
 use serde_json::json;
 
 use crate::config::Config;
@@ -225,7 +225,7 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
 /// an index whose documents did not change.
 #[derive(Default)]
 pub struct IndexCache {
-    by_lang: std::collections::HashMap<String, (Vec<SearchDoc>, Vec<u8>)>,
+    by_lang: std::collections::HashMap<String, (Vec<SearchDoc>, Packed)>,
 }
 
 pub fn files(
@@ -256,23 +256,27 @@ pub fn files(
             .and_then(|c| c.by_lang.get(code))
             .filter(|(d, _)| *d == docs)
             .map(|(_, b)| b.clone());
-        let bytes = match cached {
-            Some(b) => b,
+        let packed = match cached {
+            Some(packed) => packed,
             None => {
-                let b =
+                let packed =
                     write_index(lang, &docs).map_err(|e| format!("search index ({code}): {e}"))?;
                 if let Some(c) = cache.as_deref_mut() {
-                    c.by_lang.insert(code.to_string(), (docs, b.clone()));
+                    c.by_lang.insert(code.to_string(), (docs, packed.clone()));
                 }
-                b
+                packed
             }
         };
-        let name = hashed(code, "idx", &bytes);
-        out.push(OutputFile {
-            path: format!("{FOLDER}/{name}"),
-            content: crate::output::Content::Bytes(bytes),
-        });
-        indexes.insert(code.to_string(), name);
+        // The head first (the manifest names it), then the chunks it refers to.
+        for (i, (name, bytes)) in packed.published(code).into_iter().enumerate() {
+            if i == 0 {
+                indexes.insert(code.to_string(), name.clone());
+            }
+            out.push(OutputFile {
+                path: format!("{FOLDER}/{name}"),
+                content: crate::output::Content::Bytes(bytes.to_vec()),
+            });
+        }
     }
     let manifest =
         json!({ "module": module, "default_lang": config.default_language, "indexes": indexes });

@@ -1,9 +1,10 @@
 //! Writes a complete `search/` folder for the test corpus, as the generator will for the
 //! site: `manifest.json`, `search.js`, `search.<hash>.wasm` and `<lang>.<hash>.idx`.
 //!
-//!     cargo run --example bundle -- <out-dir>
+//!     cargo run --example bundle -- <out-dir> [--synthetic N]
 //!
-//! Used by the Node test of `js/search.js`.
+//! With `--synthetic N`, the French index holds N generated documents instead (an index of
+//! many chunks). Used by the Node test of `js/search.js`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -25,6 +26,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .map(PathBuf::from)
         .ok_or_else(|| io::Error::other("usage: bundle <out-dir>"))?;
+    let synthetic: Option<usize> = match std::env::args().nth(2).as_deref() {
+        Some("--synthetic") => Some(
+            std::env::args()
+                .nth(3)
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| io::Error::other("--synthetic needs a number"))?,
+        ),
+        Some(other) => return Err(io::Error::other(format!("unknown option {other}")).into()),
+        None => None,
+    };
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     fs::create_dir_all(&out)?;
 
@@ -35,10 +46,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut indexes = Vec::new();
     for lang in Lang::ALL {
-        let bytes = write_index(lang, &common::docs(lang))?;
-        let name = hashed(lang.code(), "idx", &bytes);
-        fs::write(out.join(&name), &bytes)?;
-        indexes.push(format!("\"{lang}\":\"{name}\""));
+        let docs = match synthetic {
+            Some(n) if lang == Lang::Fr => common::synthetic(n),
+            _ => common::docs(lang),
+        };
+        let packed = write_index(lang, &docs)?;
+        let files = packed.published(lang.code());
+        for (name, bytes) in &files {
+            let path = out.join(name);
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::write(path, bytes)?;
+        }
+        indexes.push(format!("\"{lang}\":\"{}\"", files[0].0));
     }
     let manifest = format!(
         "{{\"module\":\"{module}\",\"default_lang\":\"fr\",\"indexes\":{{{}}}}}\n",

@@ -6,9 +6,13 @@
 //
 // On first use it loads `manifest.json` next to this file:
 //   { "module": "search.<hash>.wasm", "indexes": { "fr": "fr.<hash>.idx", … } }
-// then the module and the language's index, once each (names are content-hashed, so the
-// browser may cache them forever). `prefetch(lang)` does the loading ahead of time.
+// then the module and the head of the language's index (`fr.<hash>.idx`, a few tens of KB).
+// A search that reads parts of the index not loaded yet gets their chunk numbers from the
+// module; they are fetched (`fr.<hash>/<n>.bin`, all at once) and the search runs again.
+// Names are content-hashed, so the browser may cache every file forever. `prefetch(lang)`
+// loads the module and the head ahead of time.
 
+const MAX_ROUNDS = 12;
 const FACETS = ["round_table", "session", "theme", "country", "region", "actor_type"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -47,23 +51,33 @@ export function prefetch(lang) {
  */
 export async function search(query, { lang, filters = {}, limit = 20 } = {}) {
   lang ??= await defaultLang();
-  const { exports, handle } = await loadIndex(lang);
+  const index = await loadIndex(lang);
   const request = encodeRequest(String(query ?? ""), filters);
   const bytes = encoder.encode(request);
-  const result = guard(() => {
-    const ptr = copyIn(exports, bytes);
-    try {
-      return exports.search(handle, ptr, bytes.length, Math.max(0, limit | 0));
-    } finally {
-      exports.free(ptr, bytes.length);
+  // Each round fetches the chunks the previous one found missing (three at most for a
+  // plain search: dictionary blocks, postings, stored documents).
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { exports, handle } = index;
+    const status = guard(() => {
+      const ptr = copyIn(exports, bytes);
+      try {
+        return exports.search(handle, ptr, bytes.length, Math.max(0, limit | 0));
+      } finally {
+        exports.free(ptr, bytes.length);
+      }
+    });
+    if (status === 2) {
+      await loadChunks(index, readOut(exports, 0).need);
+      continue;
     }
-  });
-  const json = readOut(exports, result);
-  return {
-    total: json.total,
-    hits: json.hits.map((hit) => ({ ...hit, lang })),
-    facets: json.facets,
-  };
+    const json = readOut(exports, status);
+    return {
+      total: json.total,
+      hits: json.hits.map((hit) => ({ ...hit, lang })),
+      facets: json.facets,
+    };
+  }
+  throw new Error(`search: index chunks still missing after ${MAX_ROUNDS} rounds`);
 }
 
 function encodeRequest(query, filters) {
@@ -113,18 +127,41 @@ function loadIndex(lang) {
       const manifest = await loadManifest();
       const file = manifest.indexes[lang];
       if (!file) throw new Error(`search: no index for language ${lang}`);
-      const [exports, bytes] = await Promise.all([
-        loadModule(),
-        fetchBytes(new URL(file, manifestUrl)),
-      ]);
+      const headUrl = new URL(file, manifestUrl);
+      const [exports, bytes] = await Promise.all([loadModule(), fetchBytes(headUrl)]);
       const handle = guard(() => exports.open(copyIn(exports, bytes), bytes.length));
       if (handle < 0) readOut(exports, 1);
-      return { exports, handle };
+      const chunkBase = new URL(file.replace(/\.idx$/, "/"), manifestUrl);
+      return { exports, handle, chunkBase, chunks: new Map() };
     })();
     promise.catch(() => indexPromises.delete(lang));
     indexPromises.set(lang, promise);
   }
   return promise;
+}
+
+// Fetches chunks `ids` of an index (each once, in parallel) and hands them to the module.
+// Settles only when every fetch has: a failed chunk is forgotten before the next search.
+async function loadChunks(index, ids) {
+  const settled = await Promise.allSettled(
+    ids.map((id) => {
+      let promise = index.chunks.get(id);
+      if (!promise) {
+        promise = fetchBytes(new URL(`${id}.bin`, index.chunkBase)).then((bytes) => {
+          const { exports, handle } = index;
+          const status = guard(() =>
+            exports.add_chunk(handle, id, copyIn(exports, bytes), bytes.length),
+          );
+          if (status !== 0) readOut(exports, 1);
+        });
+        promise.catch(() => index.chunks.delete(id));
+        index.chunks.set(id, promise);
+      }
+      return promise;
+    }),
+  );
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 async function fetchBytes(url) {

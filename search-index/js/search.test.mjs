@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,18 +12,39 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const crateDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), "search-js-"));
 const bundle = join(dir, "search");
+// The same, with a French index of 800 generated documents: hundreds of chunks.
+const large = join(dir, "large");
 let api;
 
 before(() => {
-  execFileSync("cargo", ["run", "--quiet", "--example", "bundle", "--", bundle], {
-    cwd: crateDir,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...process.env,
-      CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR ?? join(crateDir, "../target/search-index"),
-    },
-  });
+  const bundleTo = (out, ...options) =>
+    execFileSync("cargo", ["run", "--quiet", "--example", "bundle", "--", out, ...options], {
+      cwd: crateDir,
+      stdio: ["ignore", "inherit", "inherit"],
+      // The workspace's target folder: `cargo test` has built most of it already.
+      env: { ...process.env, CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR ?? join(crateDir, "../target") },
+    });
+  bundleTo(bundle);
+  bundleTo(large, "--synthetic", "800");
 });
+
+// Serves `root` on 127.0.0.1, recording request paths; `tamper(path, bytes)` may alter
+// a response.
+async function serve(root, tamper = (_path, bytes) => bytes) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    requests.push(path);
+    try {
+      res.end(tamper(path, readFileSync(join(root, path))));
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { requests, url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,29 +103,65 @@ test("unknown language rejects, prefetch does not", async () => {
   assert.equal(await api.prefetch("es"), true);
 });
 
-test("over HTTP, the module and each index are fetched once", async () => {
-  const requests = [];
-  const server = createServer((req, res) => {
-    requests.push(req.url);
-    try {
-      res.end(readFileSync(join(bundle, decodeURIComponent(new URL(req.url, "http://x").pathname))));
-    } catch {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+test("over HTTP, the module and each index head are fetched once", async () => {
+  const server = await serve(bundle);
   try {
     const http = await load("?http");
-    http.configure({ manifest: `http://127.0.0.1:${server.address().port}/manifest.json` });
+    http.configure({ manifest: `${server.url}/manifest.json` });
     await http.prefetch("en");
     for (const q of ["remittances", "recruitment", "return"]) await http.search(q, { lang: "en" });
     await http.search("remesas", { lang: "es" });
+    const { requests } = server;
     const wasm = requests.filter((r) => r.endsWith(".wasm"));
     const idx = requests.filter((r) => r.endsWith(".idx"));
     assert.equal(requests.filter((r) => r === "/manifest.json").length, 1);
     assert.equal(wasm.length, 1);
     assert.deepEqual(idx.map((r) => r.slice(1, 3)).sort(), ["en", "es"]);
+  } finally {
+    server.close();
+  }
+});
+
+test("a large index: only the chunks a search reads, each fetched once", async () => {
+  const server = await serve(large);
+  try {
+    const http = await load("?large");
+    http.configure({ manifest: `${server.url}/manifest.json` });
+    const head = JSON.parse(readFileSync(join(large, "manifest.json"), "utf8")).indexes.fr;
+    const allChunks = readdirSync(join(large, head.replace(/\.idx$/, ""))).length;
+    const first = await http.search("migrants", { lang: "fr", limit: 10 });
+    assert.ok(first.total > 100, `${first.total} hits`);
+    assert.equal(first.hits.length, 10);
+    const chunks = () => server.requests.filter((r) => r.endsWith(".bin"));
+    const afterFirst = chunks().length;
+    assert.ok(afterFirst > 0, "no chunk fetched");
+    assert.ok(afterFirst * 5 < allChunks, `${afterFirst} of ${allChunks} chunks for one word`);
+    // The same search again needs nothing new; searches at once share their fetches.
+    assert.deepEqual(await http.search("migrants", { lang: "fr", limit: 10 }), first);
+    assert.equal(chunks().length, afterFirst);
+    const together = await Promise.all(
+      ["emploi", "emploi ", "\"transferts fonds\"", "developement "].map((q) => http.search(q, { lang: "fr" })),
+    );
+    assert.ok(together.every((r) => r.total > 0), JSON.stringify(together.map((r) => r.total)));
+    assert.equal(new Set(chunks()).size, chunks().length, "a chunk was fetched twice");
+    assert.equal(server.requests.filter((r) => r.endsWith(".idx")).length, 1);
+  } finally {
+    server.close();
+  }
+});
+
+test("a damaged chunk fails the search, and the next search fetches it again", async () => {
+  let damage = true;
+  const server = await serve(large, (path, bytes) =>
+    damage && path.endsWith(".bin") ? bytes.subarray(0, bytes.length - 1) : bytes,
+  );
+  try {
+    const http = await load("?damaged");
+    http.configure({ manifest: `${server.url}/manifest.json` });
+    await assert.rejects(http.search("migrants", { lang: "fr" }), /chunk \d+ has \d+ bytes/);
+    damage = false;
+    const results = await http.search("migrants", { lang: "fr" });
+    assert.ok(results.total > 100);
   } finally {
     server.close();
   }

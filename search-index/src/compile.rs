@@ -17,6 +17,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher as TantivySearcher, Term};
 
 use crate::analyzer;
+use crate::directory::ChunkStore;
 use crate::error::Error;
 use crate::query::{Atom, ParsedQuery};
 
@@ -33,6 +34,9 @@ const MAX_SUFFIX: usize = 6;
 /// At most this many indexed terms stand for one prefix or fuzzy word.
 const MAX_EXPANSIONS: usize = 24;
 
+/// An indexed term of a field, and its document frequency.
+type FoundTerm = ((Field, String), u64);
+
 /// A compiled atom and whether it must match.
 type Required = (Box<dyn Query>, bool);
 
@@ -42,6 +46,9 @@ pub struct Compiler<'a> {
     text_fields: &'a [(Field, f32)],
     analyzer: TextAnalyzer,
     folder: TextAnalyzer,
+    /// When set, a lookup that needs a chunk not loaded yet counts as unknown instead of
+    /// failing, so that one pass finds every missing chunk of the dictionary.
+    lenient: Option<&'a ChunkStore>,
 }
 
 impl<'a> Compiler<'a> {
@@ -56,6 +63,23 @@ impl<'a> Compiler<'a> {
             text_fields,
             analyzer,
             folder: analyzer::folder(),
+            lenient: None,
+        }
+    }
+
+    /// Makes lookups of chunks not loaded yet count as unknown (the store records them);
+    /// the query compiled is then only right if the store reports nothing missing.
+    pub fn lenient(mut self, store: &'a ChunkStore) -> Compiler<'a> {
+        self.lenient = Some(store);
+        self
+    }
+
+    /// `Ok(None)` for a failure caused by a chunk not loaded yet, in lenient mode.
+    fn tolerate<T>(&self, result: Result<T, Error>) -> Result<Option<T>, Error> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(_) if self.lenient.is_some_and(ChunkStore::has_missing) => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
@@ -128,11 +152,16 @@ impl<'a> Compiler<'a> {
         fuzzy: bool,
     ) -> Result<Option<Box<dyn Query>>, Error> {
         let mut terms: BTreeMap<(Field, String), u64> = BTreeMap::new();
+        // Whether a lookup could not be made yet (lenient mode): no fuzzy retry then.
+        let mut unknown = false;
         if let Some(stem) = stem {
             for &(field, _) in self.text_fields {
-                let freq = self.doc_freq(field, stem)?;
-                if freq > 0 {
-                    terms.insert((field, stem.to_string()), freq);
+                match self.tolerate(self.doc_freq(field, stem))? {
+                    Some(0) => {}
+                    Some(freq) => {
+                        terms.insert((field, stem.to_string()), freq);
+                    }
+                    None => unknown = true,
                 }
             }
         }
@@ -141,17 +170,19 @@ impl<'a> Compiler<'a> {
             .map(|token| token.text)
             .unwrap_or_default();
         if prefix && folded.chars().count() >= MIN_PREFIX {
-            self.expand_prefix(&folded, &mut terms)?;
+            let expanded = self.expand_prefix(&folded, &mut terms);
+            unknown |= self.tolerate(expanded)?.is_none();
         }
         let Some(stem) = stem else {
             // A stop word typed as a prefix: only its expansions count.
             return Ok((!terms.is_empty()).then(|| self.terms_query(&terms)));
         };
-        if terms.is_empty() && fuzzy {
+        if terms.is_empty() && fuzzy && !unknown {
             let length = folded.chars().count().max(stem.chars().count());
             if length >= MIN_FUZZY {
                 let distance = if length >= LONG_WORD { 2 } else { 1 };
-                self.expand_fuzzy(stem, &folded, distance, &mut terms)?;
+                let expanded = self.expand_fuzzy(stem, &folded, distance, &mut terms);
+                self.tolerate(expanded)?;
             }
         }
         if terms.is_empty() {
@@ -214,36 +245,59 @@ impl<'a> Compiler<'a> {
         terms: &mut BTreeMap<(Field, String), u64>,
     ) -> Result<(), Error> {
         let mut found = Vec::new();
+        let mut unknown = None;
         let upper = prefix_upper_bound(folded.as_bytes());
         for &(field, _) in self.text_fields {
-            for segment in self.searcher.segment_readers() {
-                let index = segment.inverted_index(field)?;
-                let mut range = index.terms().range().ge(folded.as_bytes());
-                if let Some(upper) = &upper {
-                    range = range.lt(upper);
-                }
-                let mut stream = range.into_stream()?;
-                while stream.advance() {
-                    if let Ok(text) = std::str::from_utf8(stream.key()) {
-                        found.push((
-                            (field, text.to_string()),
-                            u64::from(stream.value().doc_freq),
-                        ));
-                    }
-                }
+            // Every field is tried, so that one lenient pass finds all missing chunks.
+            let listed = self.terms_in_range(field, folded.as_bytes(), upper.as_deref());
+            match self.tolerate(listed) {
+                Ok(Some(listed)) => found.extend(listed),
+                Ok(None) => unknown = Some(Error::NeedChunks(Vec::new())),
+                Err(error) => return Err(error),
             }
             let chars: Vec<(usize, char)> = folded.char_indices().collect();
             let shortest = chars.len().saturating_sub(3).max(4);
             for &(end, _) in chars.iter().skip(shortest) {
                 let stem = &folded[..end];
-                let freq = self.doc_freq(field, stem)?;
-                if freq > 0 {
-                    found.push(((field, stem.to_string()), freq));
+                match self.tolerate(self.doc_freq(field, stem))? {
+                    Some(0) => {}
+                    Some(freq) => found.push(((field, stem.to_string()), freq)),
+                    None => unknown = Some(Error::NeedChunks(Vec::new())),
                 }
             }
         }
+        if let Some(error) = unknown {
+            return Err(error);
+        }
         keep_most_frequent(found, terms);
         Ok(())
+    }
+
+    /// The indexed terms of `field` in `[lower, upper)`, with their document frequencies.
+    fn terms_in_range(
+        &self,
+        field: Field,
+        lower: &[u8],
+        upper: Option<&[u8]>,
+    ) -> Result<Vec<FoundTerm>, Error> {
+        let mut found = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let index = segment.inverted_index(field)?;
+            let mut range = index.terms().range().ge(lower);
+            if let Some(upper) = upper {
+                range = range.lt(upper);
+            }
+            let mut stream = range.into_stream()?;
+            while stream.advance() {
+                if let Ok(text) = std::str::from_utf8(stream.key()) {
+                    found.push((
+                        (field, text.to_string()),
+                        u64::from(stream.value().doc_freq),
+                    ));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Indexed terms within `distance` edits of `stem`, or of the start of the unstemmed
@@ -265,24 +319,21 @@ impl<'a> Compiler<'a> {
         let stem: Vec<char> = stem.chars().collect();
         let folded: Vec<char> = folded.chars().collect();
         let mut found = Vec::new();
+        let mut unknown = None;
         for &(field, _) in self.text_fields {
-            for segment in self.searcher.segment_readers() {
-                let index = segment.inverted_index(field)?;
-                let mut range = index.terms().range().ge(first);
-                if let Some(upper) = &upper {
-                    range = range.lt(upper);
-                }
-                let mut stream = range.into_stream()?;
-                while stream.advance() {
-                    let Ok(text) = std::str::from_utf8(stream.key()) else {
-                        continue;
-                    };
-                    if let Some(d) = fuzzy_distance(&stem, &folded, text, distance) {
-                        let freq = u64::from(stream.value().doc_freq);
-                        found.push((d, (field, text.to_string()), freq));
-                    }
+            let listed = self.terms_in_range(field, first, upper.as_deref());
+            let Some(listed) = self.tolerate(listed)? else {
+                unknown = Some(Error::NeedChunks(Vec::new()));
+                continue;
+            };
+            for ((field, text), freq) in listed {
+                if let Some(d) = fuzzy_distance(&stem, &folded, &text, distance) {
+                    found.push((d, (field, text), freq));
                 }
             }
+        }
+        if let Some(error) = unknown {
+            return Err(error);
         }
         // Only the closest terms count, the most frequent first.
         let closest = found.iter().map(|(d, _, _)| *d).min().unwrap_or_default();

@@ -28,6 +28,10 @@ pub enum Error {
     /// A packed index that cannot be read.
     #[error("packed index: {0}")]
     Pack(String),
+    /// The chunks (ids, ascending) that must be added to the index's
+    /// [`ChunkStore`](crate::directory::ChunkStore) before the call can be answered.
+    #[error("index chunks needed: {0:?}")]
+    NeedChunks(Vec<u32>),
     /// A malformed search request (wire format).
     #[error("request: {0}")]
     Request(String),

@@ -3,9 +3,11 @@
 //! - [`schema`]: fields, facets and their options; [`analyzer`]: per-language analysis
 //!   (tokenizer, lowercase, ASCII folding, short stop-word lists, Snowball stemmer);
 //! - [`SearchDoc`]: what the generator indexes; `write_index` (feature `writer`, native
-//!   only): documents → one packed, byte-for-byte reproducible index ([`pack`]);
-//! - [`Index::open`] → [`Searcher::search`]: the read path, compiled natively and to
-//!   `wasm32-unknown-unknown` (see `wasm/`); [`query`] documents the query syntax;
+//!   only): documents → one packed, byte-for-byte reproducible index ([`pack`]): a small
+//!   head and chunks the browser fetches only when a search reads them;
+//! - [`ChunkStore`] → [`Searcher::open`] → [`Searcher::search`]: the read path, compiled
+//!   natively and to `wasm32-unknown-unknown` (see `wasm/`), asking for missing chunks with
+//!   [`Error::NeedChunks`]; [`query`] documents the query syntax;
 //! - [`wire`]: the compact request/response encodings of the WebAssembly module.
 
 pub mod analyzer;
@@ -23,9 +25,11 @@ pub mod wire;
 #[cfg(feature = "writer")]
 mod writer;
 
+pub use directory::ChunkStore;
 pub use doc::SearchDoc;
 pub use error::Error;
 pub use lang::Lang;
+pub use pack::Packed;
 pub use schema::FacetKind;
 pub use searcher::{Filters, Hit, Index, Results, Searcher};
 pub use snippet::escape_html;

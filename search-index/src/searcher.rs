@@ -1,9 +1,10 @@
 //! Opening a packed index read-only and querying it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, FacetCollector, FacetCounts, MultiCollector, TopDocs};
-use tantivy::directory::OwnedBytes;
+use tantivy::postings::TermInfo;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -11,10 +12,10 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analyzer;
 use crate::compile::Compiler;
-use crate::directory::ReadOnlyDirectory;
+use crate::directory::{ChunkDirectory, ChunkStore};
 use crate::error::Error;
 use crate::lang::Lang;
-use crate::pack;
+use crate::pack::Packed;
 use crate::query;
 use crate::schema::{self, FacetKind, Fields};
 use crate::snippet;
@@ -23,9 +24,9 @@ use crate::snippet;
 pub enum Index {}
 
 impl Index {
-    /// Opens a packed index (the output of `write_index`) without copying its files.
-    pub fn open(bytes: Vec<u8>) -> Result<Searcher, Error> {
-        Searcher::open(OwnedBytes::new(bytes))
+    /// Opens a packed index whose chunks are all at hand (native use and tests).
+    pub fn open(packed: &Packed) -> Result<Searcher, Error> {
+        Searcher::open(ChunkStore::complete(packed)?)
     }
 }
 
@@ -98,37 +99,97 @@ pub struct Results {
 }
 
 /// A read-only index of one language, ready to be queried.
+///
+/// Its chunks may arrive one by one: every call that needs a chunk not in its
+/// [`ChunkStore`] yet fails with [`Error::NeedChunks`] naming all the chunks that the call
+/// found missing; add them and call again. A search reads in three steps (dictionary
+/// blocks of every word, postings of every term, stored documents of the hits), each
+/// gathering everything it misses before giving up, so a first search takes at most three
+/// round trips after the head.
 pub struct Searcher {
     reader: IndexReader,
     fields: Fields,
     lang: Lang,
     body_stored: bool,
+    store: Arc<ChunkStore>,
 }
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
 
 impl Searcher {
-    /// Opens a packed index held in `bytes`.
-    pub fn open(bytes: OwnedBytes) -> Result<Searcher, Error> {
-        let directory = ReadOnlyDirectory::new(pack::unpack(bytes)?);
-        let index = tantivy::Index::open(directory)?;
+    /// Opens the index whose chunks `store` holds, and reads what every search needs: the
+    /// dictionaries' block indexes, field norms and facet columns ([`Error::NeedChunks`] if
+    /// some of it is missing).
+    pub fn open(store: Arc<ChunkStore>) -> Result<Searcher, Error> {
+        let opened = Searcher::open_inner(store.clone());
+        missing_or(&store, opened)
+    }
+
+    fn open_inner(store: Arc<ChunkStore>) -> Result<Searcher, Error> {
+        let index = tantivy::Index::open(ChunkDirectory::new(store.clone()))?;
         analyzer::register(&index);
         let schema = index.schema();
         let fields = Fields::resolve(&schema)?;
         let lang = schema::lang_of(&schema)?;
         let body_stored = schema::body_is_stored(&schema, &fields);
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .num_warming_threads(0)
             .try_into()?;
-        Ok(Searcher {
+        let searcher = Searcher {
             reader,
             fields,
             lang,
             body_stored,
-        })
+            store,
+        };
+        searcher.warm()?;
+        Ok(searcher)
+    }
+
+    /// Reads what every search reads, each part tried even if another is missing.
+    fn warm(&self) -> Result<(), Error> {
+        let searcher = self.reader.searcher();
+        let mut first_error = None;
+        let mut note = |result: Result<(), Error>| {
+            if let Err(error) = result {
+                first_error.get_or_insert(error);
+            }
+        };
+        for segment in searcher.segment_readers() {
+            for &(field, _) in &self.fields.text {
+                note(segment.inverted_index(field).map(drop).map_err(Error::from));
+                note(
+                    segment
+                        .get_fieldnorms_reader(field)
+                        .map(drop)
+                        .map_err(Error::from),
+                );
+            }
+            for kind in FacetKind::ALL {
+                let field = self.fields.facet(kind);
+                note(segment.inverted_index(field).map(drop).map_err(Error::from));
+                note(
+                    segment
+                        .facet_reader(kind.name())
+                        .map(drop)
+                        .map_err(Error::from),
+                );
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The chunks of the index: how many are loaded, and how many there are.
+    pub fn chunk_counts(&self) -> (usize, usize) {
+        self.store.counts()
+    }
+
+    /// The store this searcher reads from (add chunks to it).
+    pub fn store(&self) -> &Arc<ChunkStore> {
+        &self.store
     }
 
     /// The language of the index.
@@ -144,12 +205,26 @@ impl Searcher {
     /// Runs `query` (see [`crate::query`] for the syntax) narrowed by `filters` and returns
     /// the `limit` best hits, the total and the facet counts.
     pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Results, Error> {
+        let result = self.search_inner(query, filters, limit);
+        missing_or(&self.store, result)
+    }
+
+    fn search_inner(&self, query: &str, filters: &Filters, limit: usize) -> Result<Results, Error> {
         let searcher = self.reader.searcher();
         let parsed = query::parse(query);
+        // 1. Dictionary blocks: every word looked up, whatever is missing.
         let text_query = Compiler::new(&searcher, &self.fields.text, analyzer::analyzer(self.lang))
-            .compile(&parsed)?;
+            .lenient(&self.store)
+            .compile(&parsed);
+        self.stop_if_missing()?;
+        let text_query = text_query?;
 
+        // 2. Postings (and positions for phrases) of every term, whatever is missing.
         let full = self.narrowed(&*text_query, filters, None);
+        self.read_postings(&searcher, &*full)?;
+        self.stop_if_missing()?;
+
+        // 3. The search itself, then the stored documents of every hit.
         let mut multi = MultiCollector::new();
         let top = multi.add_collector(TopDocs::with_limit(limit.max(1)).order_by_score());
         let count = multi.add_collector(Count);
@@ -174,17 +249,76 @@ impl Searcher {
             }
         }
 
-        let snippets = self.snippet_generators(&searcher, &*text_query)?;
-        let mut hits = Vec::with_capacity(top_docs.len().min(limit));
+        let mut docs = Vec::with_capacity(top_docs.len().min(limit));
         for (_score, address) in top_docs.into_iter().take(limit) {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, &snippets));
+            match searcher.doc::<TantivyDocument>(address) {
+                Ok(doc) => docs.push(doc),
+                Err(_) if self.store.has_missing() => {}
+                Err(error) => return Err(error.into()),
+            }
         }
+        self.stop_if_missing()?;
+        let snippets = self.snippet_generators(&searcher, &*text_query)?;
+        let hits = docs.iter().map(|doc| self.hit(doc, &snippets)).collect();
         Ok(Results {
             total,
             hits,
             facets,
         })
+    }
+
+    /// [`Error::NeedChunks`] if a read asked for chunks not loaded.
+    fn stop_if_missing(&self) -> Result<(), Error> {
+        let missing = self.store.take_missing();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::NeedChunks(missing))
+        }
+    }
+
+    /// Reads the postings of every term of `query`, so that one pass finds all the chunks
+    /// they are in (errors caused by missing chunks are left to the store to report).
+    fn read_postings(&self, searcher: &tantivy::Searcher, query: &dyn Query) -> Result<(), Error> {
+        let mut terms: Vec<(Term, bool)> = Vec::new();
+        query.query_terms(&mut |term, positions| terms.push((term.clone(), positions)));
+        for segment in searcher.segment_readers() {
+            for (term, positions) in &terms {
+                let option = if *positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                };
+                let index = match segment.inverted_index(term.field()) {
+                    Ok(index) => index,
+                    Err(_) if self.store.has_missing() => continue,
+                    Err(error) => return Err(error.into()),
+                };
+                let read = index.get_term_info(term).and_then(|info| {
+                    let Some(info) = info else { return Ok(()) };
+                    if *positions {
+                        // Positions on their own first (no postings: doc_freq 0, empty
+                        // range), so that a missing postings chunk does not hide them.
+                        let positions_only = TermInfo {
+                            doc_freq: 0,
+                            postings_range: 0..0,
+                            positions_range: info.positions_range.clone(),
+                        };
+                        let probe = index.read_postings_from_terminfo(&positions_only, option);
+                        if probe.is_err() && !self.store.has_missing() {
+                            probe?;
+                        }
+                    }
+                    index.read_postings_from_terminfo(&info, option).map(drop)
+                });
+                match read {
+                    Ok(()) => {}
+                    Err(_) if self.store.has_missing() => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `text_query` AND the filters of every facet but `except`.
@@ -284,4 +418,20 @@ fn facet_counts(counts: &FacetCounts) -> Vec<(String, u64)> {
         .collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
+}
+
+/// `result`, unless reads found chunks missing: then [`Error::NeedChunks`] with all of them
+/// (an error caused by a missing chunk says nothing else).
+fn missing_or<T>(store: &ChunkStore, result: Result<T, Error>) -> Result<T, Error> {
+    let missing = store.take_missing();
+    match result {
+        Err(Error::NeedChunks(mut ids)) => {
+            ids.extend(missing);
+            ids.sort_unstable();
+            ids.dedup();
+            Err(Error::NeedChunks(ids))
+        }
+        _ if !missing.is_empty() => Err(Error::NeedChunks(missing)),
+        result => result,
+    }
 }

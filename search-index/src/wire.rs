@@ -95,6 +95,19 @@ pub fn error_json(message: &str) -> String {
     out
 }
 
+/// `{"need":[3,17,…]}`: the chunks to add before asking again.
+pub fn need_json(ids: &[u32]) -> String {
+    let mut out = String::from("{\"need\":[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_display(&mut out, id);
+    }
+    out.push_str("]}");
+    out
+}
+
 fn push_display(out: &mut String, value: impl std::fmt::Display) {
     // Writing to a String cannot fail.
     let _ = write!(out, "{value}");

@@ -3,7 +3,9 @@
 //! The index is built in RAM by tantivy's single-segment writer (one thread, documents in
 //! the given order, no merge needed: the result is one segment). tantivy names the segment
 //! with a random UUID; the packed files are renamed to [`SEGMENT_ID`] and `meta.json` is
-//! rewritten accordingly, so the same input always packs to the same bytes.
+//! rewritten accordingly, so the same input always packs to the same bytes. The head
+//! inlines the chunks that opening reads: the writer opens the index it just packed and
+//! records them.
 
 use std::path::Path;
 
@@ -14,17 +16,23 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Directory, IndexBuilder, IndexSettings, TantivyDocument};
 
 use crate::analyzer;
+use crate::directory::ChunkStore;
 use crate::doc::SearchDoc;
 use crate::error::Error;
 use crate::lang::Lang;
-use crate::pack;
+use crate::pack::{self, Packed};
 use crate::schema::{self, FacetKind, Fields};
+use crate::searcher::Searcher;
 
 /// The segment id every packed index uses (32 hex digits, the UUID's "simple" form).
 pub const SEGMENT_ID: &str = "c0de0000000000000000000000000001";
 
 /// Memory the single-segment writer may use before it fails (it never flushes).
 const MEMORY_BUDGET: usize = 1 << 30;
+
+/// Size of a block of the document store: a hit costs the reader the chunks of one block,
+/// so blocks are small (a stored document is a few hundred bytes).
+const DOCSTORE_BLOCK: usize = 1024;
 
 /// How an index is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,7 +43,7 @@ pub struct WriteOptions {
 }
 
 /// Builds `lang`'s index from `docs` and packs it (see [`crate::pack`]).
-pub fn write_index(lang: Lang, docs: &[SearchDoc]) -> Result<Vec<u8>, Error> {
+pub fn write_index(lang: Lang, docs: &[SearchDoc]) -> Result<Packed, Error> {
     write_index_with(lang, docs, WriteOptions::default())
 }
 
@@ -44,7 +52,7 @@ pub fn write_index_with(
     lang: Lang,
     docs: &[SearchDoc],
     options: WriteOptions,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Packed, Error> {
     let schema = schema::build(lang, options.store_body);
     let fields = Fields::resolve(&schema)?;
     let tokenizers = TokenizerManager::default();
@@ -52,6 +60,7 @@ pub fn write_index_with(
     let settings = IndexSettings {
         docstore_compression: Compressor::None,
         docstore_compress_dedicated_thread: false,
+        docstore_blocksize: DOCSTORE_BLOCK,
         ..IndexSettings::default()
     };
     let directory = RamDirectory::create();
@@ -102,7 +111,11 @@ pub fn write_index_with(
         .replace(&simple, SEGMENT_ID)
         .replace(&hyphenated, &hyphenate(SEGMENT_ID));
     files.push(("meta.json".to_string(), meta.into_bytes()));
-    pack::pack(&files)
+    let (toc, chunks) = pack::split(&files)?;
+    let recording = ChunkStore::recording(toc.clone(), &chunks)?;
+    Searcher::open(recording.clone())?;
+    let head = pack::encode_head(&toc, &chunks, &recording.touched())?;
+    Ok(Packed { head, chunks })
 }
 
 fn read(directory: &RamDirectory, path: &Path) -> Result<Vec<u8>, Error> {

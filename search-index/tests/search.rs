@@ -218,7 +218,7 @@ fn snippets_are_escaped_then_marked() {
         WriteOptions { store_body: true },
     )
     .expect("index written");
-    let with_body = Index::open(bytes).expect("opened");
+    let with_body = Index::open(&bytes).expect("opened");
     let results = with_body
         .search("explique ", &Filters::new(), 5)
         .expect("search");

@@ -177,8 +177,8 @@ pub fn docs(lang: Lang) -> Vec<SearchDoc> {
 }
 
 pub fn open(lang: Lang) -> Searcher {
-    let bytes = write_index(lang, &docs(lang)).expect("index written");
-    Index::open(bytes).expect("index opened")
+    let packed = write_index(lang, &docs(lang)).expect("index written");
+    Index::open(&packed).expect("index opened")
 }
 
 /// URLs of the hits of `query` (no filter), best first.
@@ -187,4 +187,140 @@ pub fn urls(searcher: &Searcher, query: &str) -> Vec<String> {
         .search(query, &search_index::Filters::new(), 10)
         .expect("search runs");
     results.hits.into_iter().map(|hit| hit.url).collect()
+}
+
+/// `n` generated French documents (deterministic): varied words from a fixed vocabulary,
+/// a few hundred words each, facets spread over several values. Big enough for an index of
+/// many chunks.
+pub fn synthetic(n: usize) -> Vec<SearchDoc> {
+    const WORDS: &[&str] = &[
+        "migrants",
+        "transferts",
+        "fonds",
+        "diaspora",
+        "emploi",
+        "retour",
+        "réintégration",
+        "recrutement",
+        "éthique",
+        "frais",
+        "travailleurs",
+        "santé",
+        "éducation",
+        "femmes",
+        "jeunes",
+        "formation",
+        "compétences",
+        "reconnaissance",
+        "diplômes",
+        "entreprises",
+        "investissement",
+        "épargne",
+        "banque",
+        "microcrédit",
+        "coopération",
+        "partenariat",
+        "gouvernement",
+        "municipalité",
+        "région",
+        "frontière",
+        "circulation",
+        "visa",
+        "protection",
+        "droits",
+        "sociale",
+        "sécurité",
+        "pension",
+        "portabilité",
+        "données",
+        "statistiques",
+        "recensement",
+        "enquête",
+        "politique",
+        "cohérence",
+        "développement",
+        "pauvreté",
+        "climat",
+        "agriculture",
+        "rural",
+        "urbain",
+        "logement",
+        "intégration",
+        "langue",
+        "culture",
+        "association",
+        "réseau",
+        "plateforme",
+        "numérique",
+        "téléphone",
+        "mobile",
+        "paiement",
+        "coût",
+        "commission",
+        "opérateur",
+        "concurrence",
+        "transparence",
+    ];
+    const THEMES: &[&str] = &[
+        "remittances",
+        "labour",
+        "return",
+        "diaspora",
+        "skills",
+        "data",
+    ];
+    const COUNTRIES: &[&str] = &["sn", "ma", "ph", "mx", "fr", "es", "in", "ke"];
+    const SYLLABLES: &[&str] = &[
+        "ba", "cor", "di", "fen", "ga", "lo", "mar", "ni", "pol", "ra", "sen", "ti", "vu", "zo",
+        "que", "tra", "ment", "ion", "eur", "ai",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    };
+    (0..n)
+        .map(|i| {
+            let length = 150 + next(300);
+            let mut text = |count: usize| {
+                (0..count)
+                    .map(|_| {
+                        // Half the words from the vocabulary, half made up of 3 syllables
+                        // (8,000 of them): a dictionary of many blocks.
+                        if next(2) == 0 {
+                            WORDS[next(WORDS.len())].to_string()
+                        } else {
+                            (0..3).map(|_| SYLLABLES[next(SYLLABLES.len())]).collect()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let title = text(5);
+            let description = text(25);
+            let body = text(length);
+            let theme = THEMES[next(THEMES.len())];
+            let country = COUNTRIES[next(COUNTRIES.len())];
+            SearchDoc {
+                lang: "fr".to_string(),
+                url: format!("/fr/pratiques/p{i:05}/"),
+                title,
+                description,
+                body,
+                theme_labels: vec![theme.to_string()],
+                country_names: vec![country.to_string()],
+                implementers: vec!["OIM".to_string()],
+                round_table: vec![format!("rt{}", 1 + i % 3)],
+                session: vec![format!("rt{}-{}", 1 + i % 3, 1 + i % 2)],
+                theme: vec![theme.to_string()],
+                country: vec![country.to_string()],
+                region: vec!["africa-west".to_string()],
+                actor_type: vec!["government".to_string()],
+                start_year: Some(2000 + (i % 20) as i64),
+                end_year: None,
+            }
+        })
+        .collect()
 }
