@@ -119,7 +119,8 @@ pub fn options(config: &Config) -> Options {
 /// Renders `text` (a Markdown body). All problems are returned together.
 pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<MarkdownError>> {
     let mut errors = Vec::new();
-    let mut html_shortcodes: Vec<String> = Vec::new();
+    // (name, output) of each HTML shortcode, in the order of their placeholders.
+    let mut html_shortcodes: Vec<(String, String)> = Vec::new();
     let expanded = expand_shortcodes(text, ctx, &mut html_shortcodes, &mut errors, 0);
 
     let mut out = Rendered::default();
@@ -137,7 +138,7 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
 
     if !html_shortcodes.is_empty() {
-        html = insert_shortcodes(&html, &html_shortcodes);
+        html = insert_shortcodes(&html, &html_shortcodes, &mut errors);
     }
     if let Some(at) = html.find(CONTINUE_SPAN) {
         out.summary = Some(make_summary(&html[..at], ctx.summary_cutoff));
@@ -156,7 +157,7 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
 fn expand_shortcodes(
     text: &str,
     ctx: &MarkdownContext<'_>,
-    html_out: &mut Vec<String>,
+    html_out: &mut Vec<(String, String)>,
     errors: &mut Vec<MarkdownError>,
     depth: usize,
 ) -> String {
@@ -219,7 +220,7 @@ fn expand_shortcodes(
                             out.push_str(PLACEHOLDER_OPEN);
                             out.push_str(&html_out.len().to_string());
                             out.push_str(PLACEHOLDER_CLOSE);
-                            html_out.push(rendered);
+                            html_out.push((call.name.clone(), rendered));
                         }
                     },
                     Err(e) => errors.push(MarkdownError {
@@ -234,19 +235,103 @@ fn expand_shortcodes(
     out
 }
 
-fn insert_shortcodes(html: &str, rendered: &[String]) -> String {
-    let mut out = html.to_string();
-    for (i, r) in rendered.iter().enumerate() {
-        let token = format!("{PLACEHOLDER_OPEN}{i}{PLACEHOLDER_CLOSE}");
-        // A shortcode alone in its paragraph replaces the paragraph.
-        let alone = format!("<p>{token}</p>\n");
-        if out.contains(&alone) {
-            out = out.replacen(&alone, r, 1);
-        } else {
-            out = out.replacen(&token, r, 1);
-        }
+/// Puts the output of HTML shortcodes in place of their placeholders, in text only. A
+/// placeholder inside a tag (a link's or an image's address or title, a code block's
+/// language, a heading attribute, an attribute of raw HTML) is an error: the shortcode's HTML
+/// would break out of the attribute. A shortcode alone in its paragraph replaces the
+/// paragraph. One pass, whatever the number of shortcodes.
+fn insert_shortcodes(
+    html: &str,
+    rendered: &[(String, String)],
+    errors: &mut Vec<MarkdownError>,
+) -> String {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Text,
+        Tag,
+        Quoted(u8),
+        Comment,
     }
+    let extra: usize = rendered.iter().map(|(_, r)| r.len()).sum();
+    let mut out = String::with_capacity(html.len() + extra);
+    let mut placed = vec![false; rendered.len()];
+    let mut refused = vec![false; rendered.len()];
+    let bytes = html.as_bytes();
+    let mut state = In::Text;
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'@'
+            && state != In::Comment
+            && let Some((n, len)) = placeholder(&html[i..])
+            && n < rendered.len()
+        {
+            if state != In::Text {
+                if !refused[n] {
+                    refused[n] = true;
+                    let name = &rendered[n].0;
+                    errors.push(MarkdownError {
+                        message: format!(
+                            "shortcode `{name}` cannot be used inside a link, an image, a code block's language or an HTML attribute: its HTML would break out of it"
+                        ),
+                        needle: Some(format!("{name}(")),
+                        ..Default::default()
+                    });
+                }
+            } else if !placed[n] {
+                placed[n] = true;
+                out.push_str(&html[copied..i]);
+                let after = &html[i + len..];
+                if out.ends_with("<p>") && after.starts_with("</p>\n") {
+                    out.truncate(out.len() - 3);
+                    i += len + 5;
+                } else {
+                    i += len;
+                }
+                out.push_str(&rendered[n].1);
+                copied = i;
+                continue;
+            }
+        }
+        match state {
+            In::Text if bytes[i..].starts_with(b"<!--") => {
+                state = In::Comment;
+                i += 4;
+                continue;
+            }
+            In::Text
+                if b == b'<'
+                    && bytes.get(i + 1).is_some_and(|c| {
+                        c.is_ascii_alphabetic() || matches!(c, b'/' | b'!' | b'?')
+                    }) =>
+            {
+                state = In::Tag
+            }
+            In::Tag if b == b'"' || b == b'\'' => state = In::Quoted(b),
+            In::Tag if b == b'>' => state = In::Text,
+            In::Quoted(q) if b == q => state = In::Tag,
+            In::Comment if bytes[i..].starts_with(b"-->") => {
+                state = In::Text;
+                i += 3;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&html[copied..]);
     out
+}
+
+/// `@@ZSC<n>@@` at the start of `s`: `(n, length)`.
+fn placeholder(s: &str) -> Option<(usize, usize)> {
+    let rest = s.strip_prefix(PLACEHOLDER_OPEN)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 || !rest[digits..].starts_with(PLACEHOLDER_CLOSE) {
+        return None;
+    }
+    let n = rest[..digits].parse().ok()?;
+    Some((n, PLACEHOLDER_OPEN.len() + digits + PLACEHOLDER_CLOSE.len()))
 }
 
 /// Is this link outside the site?
@@ -389,6 +474,35 @@ fn transform_events<'a>(
             continue;
         }
         match ev {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                mut attrs,
+            }) => {
+                attrs.retain(|(name, value)| {
+                    let Some(why) = refused_attribute(name, value.as_deref()) else {
+                        return true;
+                    };
+                    let at = text
+                        .get(range.clone())
+                        .and_then(|h| h.find(name.as_ref()))
+                        .map_or(range.start, |i| range.start + i);
+                    errors.push(MarkdownError {
+                        message: format!("heading attribute `{name}` refused: {why}"),
+                        needle: Some(name.to_string()),
+                        offset: exact.then_some(at),
+                        warning: false,
+                    });
+                    false
+                });
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }));
+            }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => {
@@ -607,6 +721,25 @@ fn unsafe_scheme(url: &str) -> Option<&'static str> {
         .find(|s| cleaned.starts_with(s))
 }
 
+/// Why a heading attribute (`# Title {key=value}`) is refused, if it is: an event handler, a
+/// name an HTML parser could read as something else (`x/onclick`), or a script or data URL.
+fn refused_attribute(name: &str, value: Option<&str>) -> Option<&'static str> {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if !plain {
+        return Some("an attribute name is letters, digits, `-`, `_`, `.` and `:`");
+    }
+    if name.to_ascii_lowercase().starts_with("on") {
+        return Some("event handlers run script");
+    }
+    if value.and_then(unsafe_scheme).is_some() {
+        return Some("its value is a script or data URL");
+    }
+    None
+}
+
 /// Records an error for a link or image to a refused URL scheme; true when refused.
 fn refuse_url(
     url: &str,
@@ -640,12 +773,21 @@ fn check_nesting(text: &str) -> Option<MarkdownError> {
     for line in text.split_inclusive('\n') {
         let mut depth = 0;
         let mut indent = 0;
-        for c in line.chars() {
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
             match c {
                 '>' => depth += 1,
                 ' ' => indent += 1,
                 '\t' => indent += 4,
                 '-' | '*' | '+' => depth += 1,
+                // An ordered list marker (`1.`, `12)`) opens a level too.
+                '0'..='9' => {
+                    while chars.next_if(char::is_ascii_digit).is_some() {}
+                    if chars.next_if(|c| matches!(c, '.' | ')')).is_none() {
+                        break;
+                    }
+                    depth += 1;
+                }
                 _ => break,
             }
         }

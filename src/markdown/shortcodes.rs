@@ -38,23 +38,41 @@ pub fn parse(text: &str) -> Result<Vec<Piece>, ShortcodeError> {
     let mut lit = String::new();
     let mut i = 0;
     let bytes = text.as_bytes();
+    // Once an escape has no end, no later one has: not searching again keeps this linear.
+    let (mut unclosed_braces, mut unclosed_percents) = (false, false);
     while i < text.len() {
         let rest = &text[i..];
         if rest.starts_with("{{/*") {
-            if let Some(end) = rest.find("*/}}") {
-                lit.push_str("{{");
-                lit.push_str(&rest[4..end]);
-                lit.push_str("}}");
-                i += end + 4;
-                continue;
+            let end = if unclosed_braces {
+                None
+            } else {
+                rest.find("*/}}")
+            };
+            match end {
+                Some(end) => {
+                    lit.push_str("{{");
+                    lit.push_str(&rest[4..end]);
+                    lit.push_str("}}");
+                    i += end + 4;
+                    continue;
+                }
+                None => unclosed_braces = true,
             }
         } else if rest.starts_with("{%/*") {
-            if let Some(end) = rest.find("*/%}") {
-                lit.push_str("{%");
-                lit.push_str(&rest[4..end]);
-                lit.push_str("%}");
-                i += end + 4;
-                continue;
+            let end = if unclosed_percents {
+                None
+            } else {
+                rest.find("*/%}")
+            };
+            match end {
+                Some(end) => {
+                    lit.push_str("{%");
+                    lit.push_str(&rest[4..end]);
+                    lit.push_str("%}");
+                    i += end + 4;
+                    continue;
+                }
+                None => unclosed_percents = true,
             }
         } else if rest.starts_with("{{") || rest.starts_with("{%") {
             let is_body = rest.starts_with("{%");
@@ -114,9 +132,21 @@ fn find_end(text: &str) -> Option<(&str, usize)> {
     let re = end_regex();
     let mut depth = 0usize;
     let mut search = 0;
+    // The next opening and the next end found, kept while they lie ahead of the search, so
+    // that each part of the text is searched once (not once per nesting level).
+    let mut next_open: Option<Option<usize>> = None;
+    let mut next_end: Option<regex::Match<'_>> = None;
     loop {
-        let open = next_body_open(&text[search..]).map(|o| o + search);
-        let m = re.find_at(text, search)?;
+        let open = match next_open {
+            Some(o) if o.is_none_or(|o| o >= search) => o,
+            _ => next_body_open(&text[search..]).map(|o| o + search),
+        };
+        next_open = Some(open);
+        let m = match next_end {
+            Some(m) if m.start() >= search => m,
+            _ => re.find_at(text, search)?,
+        };
+        next_end = Some(m);
         match open {
             Some(o) if o < m.start() => {
                 depth += 1;
@@ -345,6 +375,25 @@ mod tests {
         assert_eq!(
             p,
             vec![Piece::Text("{{ not a call }} and {% raw %}".into())]
+        );
+    }
+
+    #[test]
+    fn unclosed_escapes_and_deep_bodies_take_linear_time() {
+        // Found by the `markdown` fuzz target: each of 100,000 `{{/*` without an end searched
+        // the rest of the text for one (a megabyte took minutes).
+        let start = std::time::Instant::now();
+        let escapes = "{{/*{%/*".repeat(100_000);
+        assert_eq!(parse(&escapes).expect("parse"), vec![Piece::Text(escapes)]);
+        // Each nesting level searched the rest for an end, and for an opening.
+        let nested =
+            "{% a() %}".repeat(20_000) + &"{% end %}".repeat(20_000) + &"{%x".repeat(100_000);
+        let p = parse(&nested).expect("parse");
+        assert!(matches!(&p[0], Piece::Call(c) if c.name == "a"));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
         );
     }
 

@@ -193,9 +193,15 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
             let e = render_html(&lists, RawHtml::Escape).expect_err("lists");
             assert!(e[0].message.contains("nested more than"), "{e:?}");
             assert_eq!(e[0].offset, Some((0..100).map(|i| 2 * i + 4).sum()));
-            // What the pre-check lets through still renders: ordered lists and HTML.
+            // Ordered lists too (found by the `markdown` fuzz target: 33,000 nested `1. `
+            // made a page that takes an HTML parser half a minute).
             let ordered = format!("{}x\n", "1. ".repeat(20_000));
-            render_html(&ordered, RawHtml::Escape).expect("ordered");
+            let e = render_html(&ordered, RawHtml::Escape).expect_err("ordered");
+            assert!(e[0].message.contains("nested more than"), "{e:?}");
+            let mixed = format!("{}x\n", "1. - 2) ".repeat(40));
+            render_html(&mixed, RawHtml::Escape).expect_err("mixed");
+            render_html(&format!("{}x\n", "1. ".repeat(60)), RawHtml::Escape).expect("60 deep");
+            // What the pre-check lets through still renders: HTML.
             let divs = format!("{}x\n", "<div>".repeat(9_000));
             render_html(&divs, RawHtml::Sanitize).expect("divs");
             let notes: String = (0..100_000)
@@ -208,4 +214,100 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         })
         .expect("spawn");
     handle.join().expect("no stack overflow");
+}
+
+#[test]
+fn heading_attributes_cannot_add_event_handlers() {
+    // Found by the `markdown` fuzz target: `{onclick=…}` became an attribute of the heading,
+    // and `x/onclick` one too once an HTML parser reads the `/` as a separator.
+    for (text, name, offset) in [
+        ("# Title {onclick=alert(1)}\n", "onclick", 9),
+        ("## T {#id ONMOUSEOVER=x}\n", "ONMOUSEOVER", 10),
+        ("# T {x/onclick=alert(1)}\n", "x/onclick", 5),
+        ("# T {formaction=javascript:alert(1)}\n", "formaction", 5),
+    ] {
+        let errs = render_html(text, RawHtml::Escape).expect_err(text);
+        assert_eq!(errs.len(), 1, "{text}: {errs:?}");
+        assert!(
+            errs[0]
+                .message
+                .contains(&format!("heading attribute `{name}` refused")),
+            "{text}: {errs:?}"
+        );
+        assert_eq!(errs[0].offset, Some(offset), "{text}");
+    }
+    let r = render_html("# T {#id .c data-x=1 lang=fr}\n", RawHtml::Escape).expect("render");
+    assert_eq!(
+        r.html,
+        "<h1 id=\"id\" class=\"c\" data-x=\"1\" lang=\"fr\">T</h1>\n"
+    );
+}
+
+/// Every shortcode is an HTML one that writes `<b class="NAME" title="x">x</b>`.
+struct HtmlShortcodes;
+
+impl Shortcodes for HtmlShortcodes {
+    fn kind(&self, _: &str) -> Option<ShortcodeKind> {
+        Some(ShortcodeKind::Html)
+    }
+    fn render(
+        &self,
+        name: &str,
+        _: ShortcodeKind,
+        _: &serde_json::Map<String, Json>,
+        _: Option<&str>,
+        _: usize,
+    ) -> Result<String, String> {
+        Ok(format!("<b class=\"{name}\" title=\"x\">x</b>"))
+    }
+}
+
+fn render_shortcodes(text: &str, raw_html: RawHtml) -> Result<Rendered, Vec<MarkdownError>> {
+    let c = config("");
+    let permalinks = HashMap::new();
+    let ctx = MarkdownContext {
+        config: &c,
+        permalink: "https://example.org/p/",
+        relative_path: "p.md",
+        permalinks: &permalinks,
+        highlighter: None,
+        shortcodes: Some(&HtmlShortcodes),
+        summary_cutoff: "&hellip;",
+        raw_html,
+    };
+    render(text, &ctx)
+}
+
+#[test]
+fn html_shortcodes_go_in_text_only() {
+    let r = render_shortcodes(
+        "a {{ sc() }} b\n\n{{ sc() }}\n\n`@@ZSC0@@`",
+        RawHtml::Escape,
+    )
+    .expect("render");
+    assert_eq!(
+        r.html,
+        "<p>a <b class=\"sc\" title=\"x\">x</b> b</p>\n<b class=\"sc\" title=\"x\">x</b><p><code>@@ZSC0@@</code></p>\n"
+    );
+    // Found by the `markdown` fuzz target: in an attribute, the shortcode's HTML broke out of
+    // it (and its quotes let escaped arguments become attributes, `onmouseover=` included).
+    for (text, mode) in [
+        ("```{{ sc() }}rust\nfn f() {}\n```\n", RawHtml::Escape),
+        ("[a]({{ sc() }})", RawHtml::Escape),
+        ("[a](/x \"{{ sc() }}\")", RawHtml::Escape),
+        ("![{{ sc() }}](/i.png)", RawHtml::Escape),
+        ("# T {#{{ sc() }}}", RawHtml::Escape),
+        ("[a](/x \"@@ZSC0@@\") {{ sc() }}", RawHtml::Escape),
+        ("<abbr title=\"{{ sc() }}\">t</abbr>", RawHtml::Sanitize),
+    ] {
+        let errs = render_shortcodes(text, mode).expect_err(text);
+        assert_eq!(errs.len(), 1, "{text}: {errs:?}");
+        assert!(
+            errs[0]
+                .message
+                .starts_with("shortcode `sc` cannot be used inside"),
+            "{text}: {errs:?}"
+        );
+        assert_eq!(errs[0].needle.as_deref(), Some("sc("), "{text}");
+    }
 }
