@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -83,18 +85,23 @@ pub fn write_to_disk(files: &[OutputFile], target: &Path) -> Result<(), OutputEr
     }
     let result = (|| {
         std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-        for f in files {
-            let dest = staging.join(&f.path);
-            if let Some(dir) = dest.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            match &f.content {
-                Content::Bytes(b) => std::fs::write(&dest, b).map_err(io(&dest))?,
-                Content::Copy(src) => {
-                    std::fs::copy(src, &dest).map_err(io(src))?;
-                }
-            }
+        // Folders first (each once), then the files, in parallel: tens of thousands of
+        // small writes are mostly system-call time.
+        let dirs: std::collections::BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+            .collect();
+        for dir in dirs {
+            let dir = staging.join(dir);
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         }
+        files.par_iter().try_for_each(|f| {
+            let dest = staging.join(&f.path);
+            match &f.content {
+                Content::Bytes(b) => std::fs::write(&dest, b).map_err(io(&dest)),
+                Content::Copy(src) => std::fs::copy(src, &dest).map(drop).map_err(io(src)),
+            }
+        })?;
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         if target.exists() {
             std::fs::rename(target, &old).map_err(io(target))?;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use search_index::{Lang, Packed, SearchDoc, write_index};
 use serde_json::json;
 
@@ -244,29 +245,37 @@ pub fn files(
         format!("{FOLDER}/search.js"),
         GLUE.to_string(),
     ));
-    let mut indexes = BTreeMap::new();
-    for code in config.language_codes() {
-        let Ok(lang) = code.parse::<Lang>() else {
-            // A language the search crate has no analyzer for gets no index.
-            continue;
-        };
-        let docs = documents(lib, vocab, code);
-        let cached = cache
-            .as_deref()
-            .and_then(|c| c.by_lang.get(code))
-            .filter(|(d, _)| *d == docs)
-            .map(|(_, b)| b.clone());
-        let packed = match cached {
-            Some(packed) => packed,
-            None => {
-                let packed =
-                    write_index(lang, &docs).map_err(|e| format!("search index ({code}): {e}"))?;
-                if let Some(c) = cache.as_deref_mut() {
-                    c.by_lang.insert(code.to_string(), (docs, packed.clone()));
-                }
-                packed
+    // Per language, in parallel: the documents, and the index (the cache's if it holds one
+    // for the same documents; each writer is single-threaded).
+    let langs: Vec<(&str, Lang)> = config
+        .language_codes()
+        .into_iter()
+        // A language the search crate has no analyzer for gets no index.
+        .filter_map(|code| code.parse::<Lang>().ok().map(|lang| (code, lang)))
+        .collect();
+    let previous = cache.as_deref();
+    let built: Vec<Result<(Vec<SearchDoc>, Packed, bool), String>> = langs
+        .par_iter()
+        .map(|&(code, lang)| {
+            let docs = documents(lib, vocab, code);
+            let cached = previous
+                .and_then(|c| c.by_lang.get(code))
+                .filter(|(d, _)| *d == docs)
+                .map(|(_, packed)| packed.clone());
+            match cached {
+                Some(packed) => Ok((docs, packed, false)),
+                None => write_index(lang, &docs)
+                    .map(|packed| (docs, packed, true))
+                    .map_err(|e| format!("search index ({code}): {e}")),
             }
-        };
+        })
+        .collect();
+    let mut indexes = BTreeMap::new();
+    for ((code, _), result) in langs.into_iter().zip(built) {
+        let (docs, packed, fresh) = result?;
+        if fresh && let Some(c) = cache.as_deref_mut() {
+            c.by_lang.insert(code.to_string(), (docs, packed.clone()));
+        }
         // The head first (the manifest names it), then the chunks it refers to.
         for (i, (name, bytes)) in packed.published(code).into_iter().enumerate() {
             if i == 0 {

@@ -79,6 +79,26 @@ test("a facet filter narrows the results to its count, and the URL restores the 
   await again.close();
 });
 
+test("a search fetches the index head once, then only the chunks it reads, each once", async () => {
+  const page = await open("/search/");
+  const fetched = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  const totals = await page.evaluate(async (base) => {
+    const { search } = await import(base + "/search/search.js");
+    const first = await search("migration", { lang: "fr", limit: 10 });
+    const again = await search("migration", { lang: "fr", limit: 10 });
+    return [first.total, again.total, first.hits.length];
+  }, BASE);
+  assert.ok(totals[0] > 0 && totals[0] === totals[1] && totals[2] > 0, String(totals));
+  const heads = fetched.filter((p) => /\/search\/fr\.[0-9a-f]+\.idx$/.test(p));
+  const chunks = fetched.filter((p) => /\/search\/fr\.[0-9a-f]+\/\d+\.bin$/.test(p));
+  assert.ok(heads.length <= 1, `head fetched ${heads.length} times`);
+  assert.ok(chunks.length > 0, "no chunk fetched");
+  assert.ok(chunks.length <= 24, `${chunks.length} chunks for one word`);
+  assert.equal(new Set(chunks).size, chunks.length, "a chunk was fetched twice");
+  await page.close();
+});
+
 test("the page explains itself without JavaScript", async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
