@@ -250,48 +250,73 @@ fn parse_yaml(text: &str, split: &Split<'_>) -> Result<Node, ParseError> {
     let mut node = from_yaml(&yaml);
     // serde_yaml keeps no positions: find each key's line, in document order, and each
     // scalar's text after it (good enough for block and flow style alike).
-    locate_yaml(&mut node, split.front, 0, split.front_offset);
+    // At most this many bytes are searched in all: a value not found (an escaped string, a
+    // block scalar) is searched for up to the end, and a file with many of them would take
+    // quadratic time (found by the `front_matter` fuzz target). What is not located has no
+    // position.
+    let mut budget = split.front.len().saturating_mul(8).saturating_add(1 << 16);
+    locate_yaml(&mut node, split.front, 0, split.front_offset, &mut budget);
     node.span = Some(split.front_offset..split.front_offset + split.front.len());
     let _ = text;
     Ok(node)
 }
 
+/// Where `needle` is in `front` from `from` (relative to `from`), searching at most `budget`
+/// bytes in all.
+fn find_within(front: &str, from: usize, needle: &str, budget: &mut usize) -> Option<usize> {
+    let rest = front.get(from..).filter(|_| *budget > 0)?;
+    let found = rest.find(needle);
+    *budget = budget.saturating_sub(found.map_or(rest.len(), |i| i + needle.len()));
+    found
+}
+
 /// Gives `node` (found at or after byte `from` of `front`) and its children spans, by text
-/// search. Returns where the search may continue.
-fn locate_yaml(node: &mut Node, front: &str, from: usize, base: usize) -> usize {
+/// search, within `budget` bytes searched. Returns where the search may continue.
+fn locate_yaml(
+    node: &mut Node,
+    front: &str,
+    from: usize,
+    base: usize,
+    budget: &mut usize,
+) -> usize {
     let mut cursor = from;
     match &mut node.value {
         Value::Table(entries) => {
             for (k, v) in entries.iter_mut() {
                 let needle = format!("{}:", k.name);
-                let found = front[cursor.min(front.len())..]
-                    .match_indices(&needle)
-                    .map(|(i, _)| cursor + i)
-                    .find(|&i| {
-                        // The key starts a line (after indentation or a list dash) or follows `{`/`,`.
-                        let before = front[..i].trim_end_matches([' ', '\t', '-']);
-                        before.is_empty()
-                            || before.ends_with('\n')
-                            || before.ends_with('{')
-                            || before.ends_with(',')
-                    });
+                let mut at = cursor.min(front.len());
+                let found = loop {
+                    let Some(i) = find_within(front, at, &needle, budget).map(|i| at + i) else {
+                        break None;
+                    };
+                    // The key starts a line (after indentation or a list dash) or follows `{`/`,`.
+                    let before = front[..i].trim_end_matches([' ', '\t', '-']);
+                    if before.is_empty()
+                        || before.ends_with('\n')
+                        || before.ends_with('{')
+                        || before.ends_with(',')
+                    {
+                        break Some(i);
+                    }
+                    at = i + needle.len();
+                };
                 if let Some(i) = found {
                     k.span = Some(base + i..base + i + k.name.len());
                     let value_at = i + needle.len();
                     let skip = front[value_at..].len()
                         - front[value_at..].trim_start_matches([' ', '\t']).len();
                     v.span = Some(base + value_at + skip..base + value_at + skip);
-                    cursor = locate_yaml(v, front, value_at, base);
+                    cursor = locate_yaml(v, front, value_at, base, budget);
                 }
             }
         }
         Value::Array(items) => {
             for item in items.iter_mut() {
-                cursor = locate_yaml(item, front, cursor, base);
+                cursor = locate_yaml(item, front, cursor, base, budget);
             }
         }
         Value::String(text) => {
-            if let Some(i) = front[cursor.min(front.len())..].find(text.as_str()) {
+            if let Some(i) = find_within(front, cursor, text, budget) {
                 let at = cursor + i;
                 node.span = Some(base + at..base + at + text.len());
                 return at + text.len();
@@ -299,7 +324,7 @@ fn locate_yaml(node: &mut Node, front: &str, from: usize, base: usize) -> usize 
         }
         Value::Integer(n) => {
             let text = n.to_string();
-            if let Some(i) = front[cursor.min(front.len())..].find(&text) {
+            if let Some(i) = find_within(front, cursor, &text, budget) {
                 let at = cursor + i;
                 node.span = Some(base + at..base + at + text.len());
                 return at + text.len();
@@ -554,6 +579,32 @@ mod tests {
         assert_eq!(
             pos(list[0].get("year").expect("year")),
             Position { line: 8, col: 13 }
+        );
+    }
+
+    #[test]
+    fn yaml_values_that_are_not_in_the_text_take_linear_time() {
+        // Found by the `front_matter` fuzz target: each `'it''s'` (whose value is not written
+        // as such) was searched for up to the end of the front matter.
+        let text = format!(
+            "---\ntitle: t\nl:\n{}---\n",
+            "    - 'it''s'\n".repeat(30_000)
+        );
+        let start = std::time::Instant::now();
+        let s = split(&text).expect("split");
+        let node = parse(&text, &s).expect("parse");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+        let title = node
+            .get("title")
+            .and_then(|t| t.span.clone())
+            .expect("span");
+        assert_eq!(
+            Position::of_offset(&text, title.start),
+            Position { line: 2, col: 8 }
         );
     }
 
