@@ -107,6 +107,41 @@ impl Position {
     }
 }
 
+/// The line starts of a text, for finding many positions in it: each costs a binary search
+/// and the length of its line, where [`Position::of_offset`] reads the text up to the offset
+/// (quadratic for a file with a hundred thousand diagnostics).
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// The same as `Position::of_offset(text, offset)`.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        if !self.text.is_char_boundary(offset) {
+            return Position::of_offset(self.text, offset);
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.starts[line - 1];
+        let col = self.text[line_start..offset]
+            .trim_start_matches('\u{feff}')
+            .trim_end_matches('\r')
+            .chars()
+            .count()
+            + 1;
+        Position { line, col }
+    }
+}
+
 /// All problems of one run, in the order they were found.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -189,6 +224,20 @@ mod tests {
         // 'é' is two bytes but one column.
         assert_eq!(Position::of_offset(text, 5), Position { line: 2, col: 3 });
         assert_eq!(Position::of_offset(text, 9), Position { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn line_index_agrees_with_of_offset() {
+        let text = "\u{feff}a\r\nbé=1\r\n\n\u{feff}xyz\r";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.position(offset),
+                Position::of_offset(text, offset),
+                "{offset}"
+            );
+        }
+        assert_eq!(LineIndex::new("").position(0), Position { line: 1, col: 1 });
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! vocabulary, and the consistency and freshness of its translations.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
 use crate::content::front_matter::{self, Node, Value};
 use crate::content::{Library, Page};
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, LineIndex, Position};
 use crate::vocabulary::{Kind, Vocabulary};
 
 /// The section holding the practices.
@@ -20,6 +20,7 @@ pub fn is_practice(page: &Page) -> bool {
 
 struct Checker<'a> {
     page: &'a Page,
+    lines: LineIndex<'a>,
     vocab: &'a Vocabulary,
     config: &'a Config,
     this_year: i64,
@@ -29,7 +30,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn pos(&self, node: Option<&Node>) -> Option<Position> {
         node.and_then(|n| n.span.as_ref())
-            .map(|s| Position::of_offset(&self.page.source, s.start))
+            .map(|s| self.lines.position(s.start))
     }
 
     fn error(&mut self, node: Option<&Node>, message: String, help: Option<String>) {
@@ -392,6 +393,7 @@ pub fn check(
         let Some(node) = front(page) else { continue };
         let mut c = Checker {
             page,
+            lines: LineIndex::new(&page.source),
             vocab,
             config,
             this_year,
@@ -441,18 +443,17 @@ fn check_translations(
         for &i in group.iter().filter(|&&i| i != reference) {
             let Some(node) = nodes.get(&i) else { continue };
             let page = &lib.pages[i];
+            let lines = LineIndex::new(&page.source);
             for (table, skip) in [("taxonomies", &[][..]), ("extra", &["translated_from"][..])] {
                 let (a, b) = (ref_node.get(table), node.get(table));
+                let (a_keys, b_keys) = (by_name(a), by_name(b));
                 for (key, value) in b.map(Node::entries).unwrap_or_default() {
                     if skip.contains(&key.name.as_str()) {
                         continue;
                     }
-                    let other = a.and_then(|t| t.get(&key.name));
-                    if other.map(Node::to_json) != Some(value.to_json()) {
-                        let pos = value
-                            .span
-                            .as_ref()
-                            .map(|s| Position::of_offset(&page.source, s.start));
+                    let other = a_keys.get(key.name.as_str());
+                    if other.map(|o| o.to_json()) != Some(value.to_json()) {
+                        let pos = value.span.as_ref().map(|s| lines.position(s.start));
                         out.push(
                             Diagnostic::error(
                                 &page.file.path,
@@ -470,8 +471,7 @@ fn check_translations(
                     }
                 }
                 for (key, _) in a.map(Node::entries).unwrap_or_default() {
-                    if !skip.contains(&key.name.as_str())
-                        && b.and_then(|t| t.get(&key.name)).is_none()
+                    if !skip.contains(&key.name.as_str()) && !b_keys.contains_key(key.name.as_str())
                     {
                         out.push(
                             Diagnostic::error(
@@ -483,13 +483,23 @@ fn check_translations(
                             )
                             .at(b
                                 .and_then(|n| n.span.as_ref())
-                                .map(|s| Position::of_offset(&page.source, s.start))
+                                .map(|s| lines.position(s.start))
                                 .or(Some(Position { line: 1, col: 1 }))),
                         );
                     }
                 }
             }
         }
+    }
+    out
+}
+
+/// A table's values by key name (the first of each), so that tables of many keys compare in
+/// linear time.
+fn by_name(table: Option<&Node>) -> HashMap<&str, &Node> {
+    let mut out = HashMap::new();
+    for (k, v) in table.map(Node::entries).unwrap_or_default() {
+        out.entry(k.name.as_str()).or_insert(v);
     }
     out
 }

@@ -1,7 +1,8 @@
 //! How diagnostics are shown: `human` (the offending line with a caret, coloured on a
 //! terminal), `github` (pull-request annotations) or `json` (one object per line).
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
@@ -67,17 +68,36 @@ pub fn render(d: &Diagnostic, root: &Path, format: Format, color: bool) -> Strin
     }
 }
 
+/// Line `l` (from 1) of the file at `path`. The last file read is kept with its line starts:
+/// diagnostics come sorted by file, and a file with many of them is read once, not once each.
+fn source_line(path: &Path, l: usize) -> Option<String> {
+    type Lines = (PathBuf, String, Vec<usize>);
+    thread_local! {
+        static LAST: RefCell<Option<Lines>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.as_ref().is_none_or(|(p, _, _)| p != path) {
+            let text = String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned();
+            let starts = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            *last = Some((path.to_path_buf(), text, starts));
+        }
+        let (_, text, starts) = last.as_ref()?;
+        let start = *starts.get(l.checked_sub(1)?)?;
+        let end = starts.get(l).map_or(text.len(), |e| e - 1);
+        text.get(start..end).map(str::to_string)
+    })
+}
+
 fn human(d: &Diagnostic, shown: &str, color: bool) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
     let source_line = d.line.and_then(|l| {
-        let text = std::fs::read(&d.path).ok()?;
-        let text = String::from_utf8_lossy(&text).into_owned();
-        let line = text
-            .split('\n')
-            .nth(l - 1)?
+        let line = source_line(&d.path, l)?
             .trim_end_matches('\r')
             .trim_start_matches('\u{feff}')
             .to_string();

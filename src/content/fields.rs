@@ -7,11 +7,11 @@ use serde_json::Value as Json;
 
 use super::dates::DateValue;
 use super::front_matter::{Key, Node, Value};
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, LineIndex, Position};
 
 pub struct Fields<'a> {
     node: &'a Node,
-    text: &'a str,
+    lines: LineIndex<'a>,
     path: &'a Path,
     used: Vec<&'a str>,
     pub diags: Vec<Diagnostic>,
@@ -21,7 +21,7 @@ impl<'a> Fields<'a> {
     pub fn new(node: &'a Node, text: &'a str, path: &'a Path) -> Self {
         Fields {
             node,
-            text,
+            lines: LineIndex::new(text),
             path,
             used: Vec::new(),
             diags: Vec::new(),
@@ -29,9 +29,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn pos(&self, node: &Node) -> Option<Position> {
-        node.span
-            .as_ref()
-            .map(|s| Position::of_offset(self.text, s.start))
+        node.span.as_ref().map(|s| self.lines.position(s.start))
     }
 
     fn get(&mut self, key: &'a str) -> Option<&'a Node> {
@@ -156,9 +154,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn key_pos(&self, k: &Key) -> Option<Position> {
-        k.span
-            .as_ref()
-            .map(|s| Position::of_offset(self.text, s.start))
+        k.span.as_ref().map(|s| self.lines.position(s.start))
     }
 
     pub fn table_json(&mut self, key: &'a str) -> Json {
