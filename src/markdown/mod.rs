@@ -454,6 +454,7 @@ fn transform_events<'a>(
     let mut events: Vec<Event<'a>> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
+    let mut highlight_budget = MAX_HIGHLIGHTED;
     // Consecutive lines of a raw HTML block, and the offset of the first.
     let mut html_block: Option<(String, usize)> = None;
     for (ev, range) in parser {
@@ -467,7 +468,9 @@ fn transform_events<'a>(
                 Event::Text(t) => buf.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
                     let (lang, buf) = code.take().unwrap_or_default();
-                    events.push(Event::Html(code_block(&lang, &buf, ctx).into()));
+                    events.push(Event::Html(
+                        code_block(&lang, &buf, ctx, &mut highlight_budget).into(),
+                    ));
                 }
                 _ => {}
             }
@@ -811,11 +814,18 @@ fn check_nesting(text: &str) -> Option<MarkdownError> {
     None
 }
 
-fn code_block(lang: &str, code: &str, ctx: &MarkdownContext<'_>) -> String {
+/// At most this much code is highlighted per text, the rest is shown plain: highlighting
+/// runs at about 100 KB/s and multiplies the size of the HTML by up to 40 (the `markdown`
+/// fuzz target found a megabyte of code taking 10 s and making 43 MB of HTML).
+pub const MAX_HIGHLIGHTED: usize = 256 * 1024;
+
+fn code_block(lang: &str, code: &str, ctx: &MarkdownContext<'_>, budget: &mut usize) -> String {
     if let Some(h) = ctx.highlighter
         && !lang.is_empty()
+        && code.len() <= *budget
         && let Some(inner) = h.highlight(code, lang)
     {
+        *budget -= code.len();
         let l = escape_html(lang);
         return format!(
             "<pre data-lang=\"{l}\" class=\"language-{l} z-code\"><code class=\"language-{l}\" data-lang=\"{l}\">{inner}</code></pre>\n"

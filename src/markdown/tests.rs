@@ -311,3 +311,26 @@ fn html_shortcodes_go_in_text_only() {
         assert_eq!(errs[0].needle.as_deref(), Some("sc("), "{text}");
     }
 }
+
+#[test]
+fn highlighting_stops_after_max_highlighted_bytes() {
+    // Found by the `markdown` fuzz target: a megabyte of code took 10 s to highlight.
+    let c = config("");
+    let permalinks = HashMap::new();
+    let highlighter = Highlighter::new("base16-ocean.dark");
+    let ctx = MarkdownContext {
+        config: &c,
+        permalink: "https://example.org/p/",
+        relative_path: "p.md",
+        permalinks: &permalinks,
+        highlighter: Some(&highlighter),
+        shortcodes: None,
+        summary_cutoff: "&hellip;",
+        raw_html: RawHtml::Escape,
+    };
+    let big = "let a = 1;\n".repeat(MAX_HIGHLIGHTED / 11 + 1);
+    let text = format!("```js\nlet a;\n```\n\n```js\n{big}```\n\n```js\nlet b;\n```\n");
+    let html = render(&text, &ctx).expect("render").html;
+    assert_eq!(html.matches("z-code").count(), 2, "the small blocks");
+    assert!(html.contains("<pre><code data-lang=\"js\">let a = 1;\n"));
+}
