@@ -83,3 +83,59 @@ fn markdown_unclosed_shortcode_escapes_take_linear_time() {
         start.elapsed()
     );
 }
+
+/// `markdown`: a megabyte of never-closed code fence took 10 s to highlight (43 MB of HTML);
+/// highlighting now stops after `MAX_HIGHLIGHTED` bytes per text.
+#[test]
+fn markdown_long_code_is_not_all_highlighted() {
+    let env = markdown::Env::new();
+    let text = format!("```js\n  ```html\n{}```js\n", "```html\n".repeat(60_000));
+    let start = Instant::now();
+    let html = env
+        .render(&text, RawHtml::Escape, true)
+        .expect("render")
+        .html;
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(html.len() < 2 * text.len(), "{} bytes of HTML", html.len());
+}
+
+/// `front_matter`: 30,000 YAML items whose value is not written as such (`'it''s'`) were each
+/// searched for up to the end of the front matter (minutes for 400 KB).
+#[test]
+fn front_matter_yaml_values_not_in_the_text_take_linear_time() {
+    let text = format!(
+        "---\ntitle: t\nextra:\n  l:\n{}---\nbody\n",
+        "    - 'it''s'\n".repeat(30_000)
+    );
+    let start = Instant::now();
+    crate::front_matter::check_bytes(text.as_bytes()).expect("invariants");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// Found while reading the above: each of 100,000 unknown keys had its position computed by
+/// reading the file from its start (and `check` re-read the file for each): minutes for a
+/// megabyte. Positions now come from a line index.
+#[test]
+fn front_matter_many_diagnostics_take_linear_time() {
+    let text = format!(
+        "+++\ntitle = \"t\"\n{}+++\nbody\n",
+        (0..100_000)
+            .map(|i| format!("k{i} = 1\n"))
+            .collect::<String>()
+    );
+    let start = Instant::now();
+    crate::front_matter::check_bytes(text.as_bytes()).expect("invariants");
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -203,7 +203,5 @@ pub fn check(env: &Env, bytes: &[u8]) -> Result<(), String> {
 #[test]
 fn search() {
     let env = Env::new();
-    fuzz(TARGET, 40, strategy(), |bytes: &Vec<u8>| {
-        check(&env, bytes)
-    });
+    fuzz(TARGET, 40, strategy(), |bytes: &Vec<u8>| check(&env, bytes));
 }
