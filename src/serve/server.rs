@@ -171,6 +171,19 @@ pub fn inject(html: &[u8]) -> Vec<u8> {
     }
 }
 
+/// What is percent-encoded in a `Location` path (besides non-ASCII characters).
+const LOCATION: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
 }
@@ -249,7 +262,12 @@ pub fn handle(state: &State, request: tiny_http::Request) {
     };
     // `/a/b` names a folder: send the browser to `/a/b/`, as static hosts do.
     if !state.has(&path) && state.has(&format!("{path}/index.html")) {
-        let location = format!("/{path}/");
+        // Encoded again: a header holds ASCII only (`/café` made the header, and the request,
+        // fail; found by the `serve_path` fuzz target).
+        let location = format!(
+            "/{}/",
+            percent_encoding::utf8_percent_encode(&path, LOCATION)
+        );
         let _ = request.respond(
             tiny_http::Response::empty(301)
                 .with_header(header("Location", &location))
