@@ -455,13 +455,25 @@ fn transform_events<'a>(
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
     let mut highlight_budget = MAX_HIGHLIGHTED;
+    // Tags of raw HTML kept so far (sanitised mode).
+    let mut raw_tags = 0;
     // Consecutive lines of a raw HTML block, and the offset of the first.
     let mut html_block: Option<(String, usize)> = None;
     for (ev, range) in parser {
         if !matches!(ev, Event::Html(_))
             && let Some((block, at)) = html_block.take()
         {
-            raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+            raw_html(
+                &block,
+                false,
+                at,
+                exact,
+                text,
+                ctx,
+                out,
+                &mut events,
+                &mut raw_tags,
+            );
         }
         if let Some((_, buf)) = &mut code {
             match ev {
@@ -584,7 +596,17 @@ fn transform_events<'a>(
             }
             Event::Html(h) | Event::InlineHtml(h) if h.trim() == MORE_MARKER => {
                 if let Some((block, at)) = html_block.take() {
-                    raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+                    raw_html(
+                        &block,
+                        false,
+                        at,
+                        exact,
+                        text,
+                        ctx,
+                        out,
+                        &mut events,
+                        &mut raw_tags,
+                    );
                 }
                 events.push(Event::Html(CONTINUE_SPAN.into()));
             }
@@ -593,13 +615,33 @@ fn transform_events<'a>(
                 None => html_block = Some((h.to_string(), range.start)),
             },
             Event::InlineHtml(h) => {
-                raw_html(&h, true, range.start, exact, text, ctx, out, &mut events);
+                raw_html(
+                    &h,
+                    true,
+                    range.start,
+                    exact,
+                    text,
+                    ctx,
+                    out,
+                    &mut events,
+                    &mut raw_tags,
+                );
             }
             other => events.push(other),
         }
     }
     if let Some((block, at)) = html_block.take() {
-        raw_html(&block, false, at, exact, text, ctx, out, &mut events);
+        raw_html(
+            &block,
+            false,
+            at,
+            exact,
+            text,
+            ctx,
+            out,
+            &mut events,
+            &mut raw_tags,
+        );
     }
     headings(events, ctx, out)
 }
@@ -618,6 +660,7 @@ fn raw_html(
     ctx: &MarkdownContext<'_>,
     out: &mut Rendered,
     events: &mut Vec<Event<'_>>,
+    raw_tags: &mut usize,
 ) {
     match ctx.raw_html {
         RawHtml::Escape => {
@@ -639,7 +682,15 @@ fn raw_html(
             events.push(Event::Text(html.to_string().into()));
         }
         RawHtml::Sanitize => {
-            let clean = sanitize_html(html);
+            // Past `MAX_HTML_TAGS` tags in a text, the rest is shown as text: lone tags are
+            // kept unclosed, and 200,000 of them made a page nested as deep (an HTML parser
+            // took 30 s; found by the `markdown` fuzz target).
+            let clean = if *raw_tags > MAX_HTML_TAGS {
+                escape_html(html)
+            } else {
+                sanitize_html(html)
+            };
+            *raw_tags += clean.matches('<').count();
             events.push(if inline {
                 Event::InlineHtml(clean.into())
             } else {

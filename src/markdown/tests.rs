@@ -334,3 +334,19 @@ fn highlighting_stops_after_max_highlighted_bytes() {
     assert_eq!(html.matches("z-code").count(), 2, "the small blocks");
     assert!(html.contains("<pre><code data-lang=\"js\">let a = 1;\n"));
 }
+
+#[test]
+fn raw_html_keeps_at_most_max_html_tags_per_text() {
+    // Found by the `markdown` fuzz target: 200,000 lone `<b>` were each kept, unclosed.
+    let text = "a <b> ".repeat(MAX_HTML_TAGS + 100);
+    let html = render_html(&text, RawHtml::Sanitize).expect("render").html;
+    let kept = html.matches("<b>").count();
+    assert!(
+        (MAX_HTML_TAGS..MAX_HTML_TAGS + 10).contains(&kept),
+        "{kept}"
+    );
+    assert_eq!(
+        html.matches("&lt;b&gt;").count(),
+        MAX_HTML_TAGS + 100 - kept
+    );
+}
