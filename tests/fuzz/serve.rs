@@ -153,8 +153,8 @@ impl Env {
         Env { state, address }
     }
 
-    /// Sends `GET target`; returns the status and the body.
-    fn get(&self, target: &str) -> Result<(u16, Vec<u8>), String> {
+    /// Sends `GET target`; returns the status, the head and the body.
+    fn get(&self, target: &str) -> Result<(u16, String, Vec<u8>), String> {
         let mut stream = TcpStream::connect(self.address).map_err(|e| e.to_string())?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -178,7 +178,7 @@ impl Env {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| format!("GET {target:?}: bad status line in {head:?}"))?;
-        Ok((status, response[head_end + 4..].to_vec()))
+        Ok((status, head, response[head_end + 4..].to_vec()))
     }
 }
 
@@ -206,7 +206,7 @@ pub fn check(env: &Env, target: &str) -> Result<(), String> {
     if !sendable(target) {
         return Ok(());
     }
-    let (status, body) = env.get(target)?;
+    let (status, head, body) = env.get(target)?;
     let want = match &resolved {
         Err(Refused::BadRequest) => 400,
         Err(Refused::NotFound) => 404,
@@ -217,6 +217,19 @@ pub fn check(env: &Env, target: &str) -> Result<(), String> {
     ensure(status == want, || {
         format!("GET {target:?}: {status}, expected {want} ({resolved:?})")
     })?;
+    if let (301, Ok(p)) = (status, &resolved) {
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Location: "))
+            .map(|l| {
+                percent_encoding::percent_decode_str(l)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
+        ensure(location.as_deref() == Some(&format!("/{p}/")), || {
+            format!("GET {target:?}: redirected to {location:?}")
+        })?;
+    }
     if let (200, Ok(p)) = (status, &resolved) {
         let file = env.state.get(p).map(|b| b.to_vec()).unwrap_or_default();
         ensure(body.starts_with(&file[..file.len().min(12)]), || {
