@@ -170,3 +170,17 @@ fn markdown_many_lone_tags_are_bounded() {
         start.elapsed()
     );
 }
+
+/// `front_matter`: 20,000 nested YAML flow sequences (`description: [` on each line) took the
+/// YAML scanner 4 s per parse (quadratic); more than `MAX_YAML_FLOW` `[`/`{` are refused.
+#[test]
+fn front_matter_deep_yaml_flow_is_refused_quickly() {
+    let text = format!("---\n{}---\nbody\n", "    description: [\n".repeat(20_000));
+    let start = Instant::now();
+    crate::front_matter::check_bytes(text.as_bytes()).expect("invariants");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
