@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   FUZZ_SECONDS=$seconds nice -n 10 cargo test --release --locked --test fuzz -- \
     --exact "$name" --test-threads 1 --nocapture >"$log" 2>&1
   code=$?
-  line=$(grep -a "^fuzz $t: .* cases" "$log" | tail -n 1)
+  line=$(grep -ao "fuzz $t: [0-9]* cases.*" "$log" | tail -n 1)
   if [ $code -ne 0 ]; then
     status=1
     if ! grep -aq "input saved to" "$log" && [ -f "target/fuzz/current-$t.bin" ]; then
