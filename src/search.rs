@@ -229,6 +229,9 @@ pub struct IndexCache {
     by_lang: std::collections::HashMap<String, (Vec<SearchDoc>, Packed)>,
 }
 
+/// A language's documents, its index, and whether the index was written afresh.
+type Built = (Vec<SearchDoc>, Packed, bool);
+
 pub fn files(
     lib: &Library,
     config: &Config,
@@ -254,7 +257,7 @@ pub fn files(
         .filter_map(|code| code.parse::<Lang>().ok().map(|lang| (code, lang)))
         .collect();
     let previous = cache.as_deref();
-    let built: Vec<Result<(Vec<SearchDoc>, Packed, bool), String>> = langs
+    let built: Vec<Result<Built, String>> = langs
         .par_iter()
         .map(|&(code, lang)| {
             let docs = documents(lib, vocab, code);
