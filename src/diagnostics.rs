@@ -97,14 +97,20 @@ impl Position {
         let before = text.get(..offset).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = before[line_start..]
-            .trim_start_matches('\u{feff}')
-            .trim_end_matches('\r')
-            .chars()
-            .count()
-            + 1;
+        let col = column(&before[line_start..]);
         Position { line, col }
     }
+}
+
+/// 1-based column after `line_head` (the start of a line up to the offset): characters,
+/// not counting a byte-order mark or a carriage return.
+fn column(line_head: &str) -> usize {
+    line_head
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches('\r')
+        .chars()
+        .count()
+        + 1
 }
 
 /// The line starts of a text, for finding many positions in it: each costs a binary search
@@ -132,12 +138,7 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let line_start = self.starts[line - 1];
-        let col = self.text[line_start..offset]
-            .trim_start_matches('\u{feff}')
-            .trim_end_matches('\r')
-            .chars()
-            .count()
-            + 1;
+        let col = column(&self.text[line_start..offset]);
         Position { line, col }
     }
 }
