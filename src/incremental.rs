@@ -14,10 +14,11 @@
 //! and is lent to each build; a [`Recorder`] is shared by the functions of one build.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
+use rayon::prelude::*;
 use serde_json::Value as Json;
 use tera::{Context, Function};
 
@@ -26,19 +27,43 @@ use tera::{Context, Function};
 pub struct Call {
     pub name: &'static str,
     pub args: Vec<(String, Json)>,
-    /// Hash of what the call returned (or of its error).
+    /// Hash of the name and the arguments.
+    pub key: u64,
+    /// Hash of what the call returned (or of its error), or its [`Keyed::fingerprint`].
     pub result: u64,
 }
 
 impl Call {
-    fn key(&self) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
-        self.name.hash(&mut h);
-        for (k, v) in &self.args {
+    fn new(name: &'static str, args: &HashMap<String, Json>, result: u64) -> Call {
+        let args = sorted_args(args);
+        let mut h = hasher();
+        name.hash(&mut h);
+        for (k, v) in &args {
             k.hash(&mut h);
             hash_json(v, &mut h);
         }
-        h.finish()
+        Call {
+            name,
+            args,
+            key: h.finish(),
+            result,
+        }
+    }
+}
+
+/// A template function whose calls can be recorded, and checked again in the next build.
+pub trait Keyed: Function {
+    /// A hash of what a call with `args` returns, computed without building the result, or
+    /// `None` to hash the result itself. Two calls with the same fingerprint must return the
+    /// same value.
+    fn fingerprint(&self, _args: &HashMap<String, Json>) -> Option<u64> {
+        None
+    }
+
+    /// What a recorded call keeps of its result.
+    fn result_hash(&self, args: &HashMap<String, Json>, result: &tera::Result<Json>) -> u64 {
+        self.fingerprint(args)
+            .unwrap_or_else(|| hash_result(result))
     }
 }
 
@@ -75,18 +100,15 @@ impl Recorder {
 /// A template function whose calls are recorded.
 pub struct Recorded {
     pub name: &'static str,
-    pub inner: Arc<dyn Function>,
+    pub inner: Arc<dyn Keyed>,
     pub recorder: Arc<Recorder>,
 }
 
 impl Function for Recorded {
     fn call(&self, args: &HashMap<String, Json>) -> tera::Result<Json> {
         let result = self.inner.call(args);
-        self.recorder.record(Call {
-            name: self.name,
-            args: sorted_args(args),
-            result: hash_result(&result),
-        });
+        let hash = self.inner.result_hash(args, &result);
+        self.recorder.record(Call::new(self.name, args, hash));
         result
     }
 
@@ -102,7 +124,7 @@ fn sorted_args(args: &HashMap<String, Json>) -> Vec<(String, Json)> {
 }
 
 fn hash_result(r: &tera::Result<Json>) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = hasher();
     match r {
         Ok(v) => hash_json(v, &mut h),
         Err(e) => {
@@ -114,20 +136,41 @@ fn hash_result(r: &tera::Result<Json>) -> u64 {
 }
 
 /// The template functions of one build, by name, to evaluate recorded calls again.
-pub type FunctionTable = HashMap<&'static str, Arc<dyn Function>>;
+pub type FunctionTable = HashMap<&'static str, Arc<dyn Keyed>>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Entry {
-    output: String,
+    output: Arc<str>,
     calls: Vec<Call>,
+    /// Debug builds: the hash of the whole context, to check that the render key (made of
+    /// the inputs the context is built from) misses none of them.
+    check: Option<u64>,
 }
+
+/// What the previous build loaded, reused by the next one where its inputs are the same.
+#[derive(Default)]
+pub struct LoadCache {
+    pub templates: crate::templates::TemplateCache,
+    pub files: crate::content::walk::FileCache,
+    /// Rendered Markdown (with its diagnostics) by a hash of everything it depends on; only
+    /// for texts without shortcodes, whose output can depend on the whole site.
+    pub markdown: HashMap<u64, MarkdownResult>,
+}
+
+/// What rendering one file's Markdown gave.
+pub type MarkdownResult = (
+    Option<crate::markdown::Rendered>,
+    Vec<crate::diagnostics::Diagnostic>,
+);
 
 /// Renders of the previous build, by render key.
 #[derive(Default)]
 pub struct RenderCache {
+    /// What loading the site produced.
+    pub load: LoadCache,
     /// Hash of the templates and the config the entries were rendered with.
     generation: u64,
-    entries: HashMap<u64, Entry>,
+    entries: HashMap<u64, Arc<Entry>>,
     /// The search indexes of the last build.
     pub search: crate::search::IndexCache,
     /// Renders reused and renders done by the last build.
@@ -144,12 +187,11 @@ impl RenderCache {
 /// One build's use of a [`RenderCache`]: lookups against the previous build, and the renders
 /// of this build (which become the next cache).
 pub struct Session {
-    previous: HashMap<u64, Entry>,
+    previous: HashMap<u64, Arc<Entry>>,
     pub recorder: Arc<Recorder>,
-    functions: FunctionTable,
-    /// Recorded calls evaluated again in this build: call key → result hash.
-    evaluated: Mutex<HashMap<u64, u64>>,
-    next: Mutex<HashMap<u64, Entry>>,
+    /// The previous build's calls, by call key: does each return what it returned then?
+    still: HashMap<u64, bool>,
+    next: Mutex<HashMap<u64, Arc<Entry>>>,
     reused: std::sync::atomic::AtomicUsize,
 }
 
@@ -166,20 +208,32 @@ impl Session {
         if cache.generation != generation {
             previous.clear();
         }
+        // Each distinct call is evaluated again once, in parallel, before rendering.
+        let mut calls: HashMap<u64, &Call> = HashMap::new();
+        for e in previous.values() {
+            for c in &e.calls {
+                calls.entry(c.key).or_insert(c);
+            }
+        }
+        let calls: Vec<&Call> = calls.into_values().collect();
+        let still = calls
+            .par_iter()
+            .map(|c| (c.key, still_returns(&functions, c)))
+            .collect();
         Session {
             previous,
             recorder,
-            functions,
-            evaluated: Mutex::new(HashMap::new()),
+            still,
             next: Mutex::new(HashMap::new()),
             reused: Default::default(),
         }
     }
 
-    /// The key of rendering `template` with `ctx`, whose variables are `config` (left out: it
-    /// is part of the generation) and `keys`. Debug builds check that `keys` are all of them.
-    pub fn key(template: &str, ctx: &Context, keys: &[&str]) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
+    /// The hash of `ctx`, whose variables are `config` (left out: it is part of the
+    /// generation) and `keys`; debug builds compare it with the render key's (see
+    /// [`Session::render`]) and check that `keys` are all of the context's variables.
+    pub fn context_hash(template: &str, ctx: &Context, keys: &[&str]) -> u64 {
+        let mut h = hasher();
         template.hash(&mut h);
         for k in keys {
             if let Some(v) = ctx.get(k) {
@@ -187,36 +241,46 @@ impl Session {
                 hash_json(v, &mut h);
             }
         }
-        if cfg!(debug_assertions) {
-            let mut known = Context::new();
-            for k in keys.iter().chain(&["config"]) {
-                if let Some(v) = ctx.get(k) {
-                    known.insert(*k, v);
-                }
+        let mut known = Context::new();
+        for k in keys.iter().chain(&["config"]) {
+            if let Some(v) = ctx.get(k) {
+                known.insert(*k, v);
             }
-            assert!(
-                &known == ctx,
-                "a context variable of `{template}` is missing from the render key"
-            );
         }
+        assert!(
+            &known == ctx,
+            "a context variable of `{template}` is missing from the render key"
+        );
         h.finish()
     }
 
-    /// Renders `template` with `ctx` through `render`, or reuses the previous build's render.
+    /// Renders through `render`, or reuses the previous build's render of the same `key` (a
+    /// hash of the template and of the inputs its context is built from) if every call it
+    /// made still returns the same. `check`, in debug builds, is the hash of the whole context
+    /// ([`Session::context_hash`]): a reused render must have had the same.
     pub fn render(
         &self,
         key: u64,
+        check: Option<u64>,
         render: impl FnOnce() -> tera::Result<String>,
     ) -> tera::Result<String> {
         if let Some(e) = self.previous.get(&key)
-            && e.calls.iter().all(|c| self.still(c))
+            && e.calls
+                .iter()
+                .all(|c| self.still.get(&c.key) == Some(&true))
         {
+            if let (Some(before), Some(now)) = (e.check, check) {
+                assert_eq!(
+                    before, now,
+                    "a render key misses an input of its context (render.rs)"
+                );
+            }
             self.reused
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Ok(mut n) = self.next.lock() {
                 n.insert(key, e.clone());
             }
-            return Ok(e.output.clone());
+            return Ok(e.output.to_string());
         }
         self.recorder.begin();
         let out = render();
@@ -226,35 +290,14 @@ impl Session {
         {
             n.insert(
                 key,
-                Entry {
-                    output: s.clone(),
+                Arc::new(Entry {
+                    output: s.as_str().into(),
                     calls,
-                },
+                    check,
+                }),
             );
         }
         out
-    }
-
-    /// Does this call return what it returned before?
-    fn still(&self, call: &Call) -> bool {
-        let key = call.key();
-        if let Some(r) = self
-            .evaluated
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).copied())
-        {
-            return r == call.result;
-        }
-        let Some(f) = self.functions.get(call.name) else {
-            return false;
-        };
-        let args: HashMap<String, Json> = call.args.iter().cloned().collect();
-        let r = hash_result(&f.call(&args));
-        if let Ok(mut m) = self.evaluated.lock() {
-            m.insert(key, r);
-        }
-        r == call.result
     }
 
     /// Ends the build: its renders become the cache of the next one.
@@ -268,6 +311,34 @@ impl Session {
     }
 }
 
+pub type KeyHasher = foldhash::quality::FoldHasher<'static>;
+
+/// The hasher of render keys and fingerprints: fast (the preview hashes every context), with
+/// a fixed seed (keys are compared across builds) and 64 bits.
+pub fn hasher() -> KeyHasher {
+    foldhash::quality::FixedState::with_seed(0x636f_6d70_656e_6469).build_hasher()
+}
+
+/// Hashes bytes (a file's, to see whether it changed).
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = hasher();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Does `call` return what it returned when it was recorded?
+fn still_returns(functions: &FunctionTable, call: &Call) -> bool {
+    let Some(f) = functions.get(call.name) else {
+        return false;
+    };
+    let args: HashMap<String, Json> = call.args.iter().cloned().collect();
+    let now = match f.fingerprint(&args) {
+        Some(h) => h,
+        None => hash_result(&f.call(&args)),
+    };
+    now == call.result
+}
+
 /// Hashes a JSON value structurally (object keys in their order).
 pub fn hash_json(v: &Json, h: &mut impl Hasher) {
     match v {
@@ -278,7 +349,16 @@ pub fn hash_json(v: &Json, h: &mut impl Hasher) {
         }
         Json::Number(n) => {
             2u8.hash(h);
-            n.to_string().hash(h);
+            if let Some(i) = n.as_i64() {
+                0u8.hash(h);
+                i.hash(h);
+            } else if let Some(u) = n.as_u64() {
+                1u8.hash(h);
+                u.hash(h);
+            } else {
+                2u8.hash(h);
+                n.as_f64().map(f64::to_bits).hash(h);
+            }
         }
         Json::String(s) => {
             3u8.hash(h);
@@ -304,7 +384,7 @@ pub fn hash_json(v: &Json, h: &mut impl Hasher) {
 
 /// Hashes text (templates and config sources, for the generation).
 pub fn hash_texts<'t>(texts: impl IntoIterator<Item = &'t str>) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = hasher();
     for t in texts {
         t.hash(&mut h);
     }
@@ -316,6 +396,7 @@ mod tests {
     use super::*;
 
     struct Counter(Arc<Mutex<u32>>);
+    impl Keyed for Counter {}
     impl Function for Counter {
         fn call(&self, _: &HashMap<String, Json>) -> tera::Result<Json> {
             Ok(Json::from(*self.0.lock().map_err(|_| "poisoned")?))
@@ -326,7 +407,7 @@ mod tests {
     fn a_render_is_reused_until_a_call_it_made_changes() {
         let value = Arc::new(Mutex::new(1));
         let recorder = Arc::new(Recorder::default());
-        let f: Arc<dyn Function> = Arc::new(Counter(value.clone()));
+        let f: Arc<dyn Keyed> = Arc::new(Counter(value.clone()));
         let recorded = Recorded {
             name: "count",
             inner: f.clone(),
@@ -338,7 +419,7 @@ mod tests {
         let build = |cache: &mut RenderCache, renders: &mut i32| {
             let s = Session::start(cache, 7, recorder.clone(), table.clone());
             let out = s
-                .render(42, || {
+                .render(42, None, || {
                     *renders += 1;
                     recorded.call(&HashMap::new()).map(|v| v.to_string())
                 })
@@ -355,16 +436,29 @@ mod tests {
     }
 
     #[test]
-    fn context_keys_ignore_config_but_not_the_rest() {
+    fn context_hashes_ignore_config_but_not_the_rest() {
         let mut a = Context::new();
         a.insert("config", &1);
         a.insert("page", &"x");
         let mut b = a.clone();
         b.insert("config", &2);
         let keys = ["page"];
-        assert_eq!(Session::key("t", &a, &keys), Session::key("t", &b, &keys));
+        let hash = Session::context_hash;
+        assert_eq!(hash("t", &a, &keys), hash("t", &b, &keys));
         b.insert("page", &"y");
-        assert_ne!(Session::key("t", &a, &keys), Session::key("t", &b, &keys));
-        assert_ne!(Session::key("t", &a, &keys), Session::key("u", &a, &keys));
+        assert_ne!(hash("t", &a, &keys), hash("t", &b, &keys));
+        assert_ne!(hash("t", &a, &keys), hash("u", &a, &keys));
+    }
+
+    #[test]
+    #[should_panic(expected = "a render key misses an input of its context")]
+    fn a_reused_render_whose_context_changed_is_a_bug() {
+        let recorder = Arc::new(Recorder::default());
+        let mut cache = RenderCache::new();
+        for check in [1, 2] {
+            let s = Session::start(&mut cache, 7, recorder.clone(), FunctionTable::new());
+            let _ = s.render(42, Some(check), || Ok(String::new()));
+            s.finish(&mut cache, 7);
+        }
     }
 }

@@ -128,10 +128,13 @@ pub fn write_to_disk(files: &[OutputFile], target: &Path) -> Result<(), OutputEr
 }
 
 /// The site in memory: path → bytes.
-pub fn to_memory(files: &[OutputFile]) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
+pub fn to_memory(files: Vec<OutputFile>) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
     files
-        .iter()
-        .map(|f| Ok((f.path.clone(), f.bytes()?.into_owned())))
+        .into_iter()
+        .map(|f| match f.content {
+            Content::Bytes(b) => Ok((f.path, b)),
+            Content::Copy(p) => Ok((f.path, std::fs::read(p)?)),
+        })
         .collect()
 }
 

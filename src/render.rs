@@ -3,6 +3,7 @@
 //! apart from reading static files; parallel over pages.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -12,8 +13,9 @@ use tera::{Context, Tera};
 use crate::config::Config;
 use crate::content::library::{Library, normalize_alias};
 use crate::content::section::Section;
+use crate::content::taxonomy::TaxonomyTerm;
 use crate::diagnostics::Diagnostic;
-use crate::incremental::Session;
+use crate::incremental::{KeyHasher, Session, hash_json, hasher};
 use crate::output::{Content, OutputFile};
 use crate::templates::{self, context, tera_error_chain};
 
@@ -39,6 +41,54 @@ pub struct Renderer<'a> {
     pub pages: &'a [Json],
     /// What templates see as `config`, per language.
     pub config_json: std::collections::HashMap<String, Json>,
+    /// With a session: a hash of each page's JSON, and of each section's without its pages,
+    /// from which render keys are made (see [`Renderer::render`]).
+    pub page_keys: &'a [u64],
+    pub section_keys: Vec<u64>,
+}
+
+impl Renderer<'_> {
+    /// The hash of each section's JSON without its pages, for render keys (a session's).
+    pub fn section_keys(lib: &Library) -> Vec<u64> {
+        (0..lib.sections.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut h = hasher();
+                hash_json(&context::section(lib, i, Vec::new()), &mut h);
+                h.finish()
+            })
+            .collect()
+    }
+
+    fn hash_pages(&self, h: &mut KeyHasher, pages: &[usize]) {
+        pages.len().hash(h);
+        for &p in pages {
+            self.page_keys.get(p).hash(h);
+        }
+    }
+
+    /// Everything [`context::term`] is made of.
+    fn hash_term(&self, h: &mut KeyHasher, t: &TaxonomyTerm) {
+        (&t.name, &t.slug, &t.path, &t.permalink).hash(h);
+        self.hash_pages(h, &t.pages);
+    }
+
+    /// Everything [`context::paginator`] is made of.
+    fn hash_paginator(
+        &self,
+        h: &mut KeyHasher,
+        pagers: &[context::Pager],
+        k: usize,
+        per: usize,
+        total: usize,
+        base_url: &str,
+    ) {
+        (k, per, total, base_url, pagers.len()).hash(h);
+        for p in pagers {
+            (p.index, &p.permalink).hash(h);
+        }
+        self.hash_pages(h, &pagers[k].pages);
+    }
 }
 
 /// Every variable the renderer puts in a context besides `config`: what a render's key hashes.
@@ -86,7 +136,17 @@ impl Renderer<'_> {
         ])
     }
 
-    fn render(&self, template: &str, ctx: &Context, source: &Path) -> Result<String, Diagnostic> {
+    /// Renders `template` with the context `ctx` builds. With a session, the previous build's
+    /// render is reused when the render key is the same: the template and what `key` hashes,
+    /// which must be every input `ctx` builds the context from (debug builds check it), so
+    /// that contexts are only built for what is rendered again.
+    fn render(
+        &self,
+        template: &str,
+        key: impl FnOnce(&mut KeyHasher),
+        ctx: impl FnOnce() -> Context,
+        source: &Path,
+    ) -> Result<String, Diagnostic> {
         let name = templates::resolve(self.tera, template);
         if !templates::exists(self.tera, &name) {
             return Err(
@@ -95,10 +155,19 @@ impl Renderer<'_> {
             );
         }
         let result = match self.session {
-            Some(s) => s.render(Session::key(&name, ctx, CONTEXT_KEYS), || {
-                self.tera.render(&name, ctx)
-            }),
-            None => self.tera.render(&name, ctx),
+            Some(s) => {
+                let mut h = hasher();
+                name.hash(&mut h);
+                key(&mut h);
+                if cfg!(debug_assertions) {
+                    let ctx = ctx();
+                    let check = Session::context_hash(&name, &ctx, CONTEXT_KEYS);
+                    s.render(h.finish(), Some(check), || self.tera.render(&name, &ctx))
+                } else {
+                    s.render(h.finish(), None, || self.tera.render(&name, &ctx()))
+                }
+            }
+            None => self.tera.render(&name, &ctx()),
         };
         result.map_err(|e| {
             Diagnostic::error(
@@ -109,11 +178,14 @@ impl Renderer<'_> {
     }
 
     fn alias(&self, path: &str, url: &str) -> Result<OutputFile, Diagnostic> {
-        let mut ctx = Context::new();
-        ctx.insert("url", url);
         let html = self.render(
             "internal/alias.html",
-            &ctx,
+            |h| url.hash(h),
+            || {
+                let mut ctx = Context::new();
+                ctx.insert("url", url);
+                ctx
+            },
             Path::new("internal/alias.html"),
         )?;
         Ok(OutputFile::text(file_for_path(path), html))
@@ -165,16 +237,29 @@ impl Renderer<'_> {
     fn render_page(&self, i: usize) -> Rendered {
         let lib = self.library;
         let page = &lib.pages[i];
-        let mut ctx = self.base_context(&page.lang);
-        ctx.extend(owned_context(vec![(
-            "page",
-            context::page_with_siblings(lib, self.pages, i),
-        )]));
-        ctx.insert("current_url", &page.permalink);
-        ctx.insert("current_path", &page.path);
         let template = page.meta.template.as_deref().unwrap_or("page.html");
+        let key = |h: &mut KeyHasher| {
+            (&page.lang, &page.permalink, &page.path).hash(h);
+            let siblings = [Some(i), page.lower, page.higher];
+            for p in siblings
+                .iter()
+                .map(|s| s.and_then(|p| self.page_keys.get(p)))
+            {
+                p.hash(h);
+            }
+        };
+        let ctx = || {
+            let mut ctx = self.base_context(&page.lang);
+            ctx.extend(owned_context(vec![(
+                "page",
+                context::page_with_siblings(lib, self.pages, i),
+            )]));
+            ctx.insert("current_url", &page.permalink);
+            ctx.insert("current_path", &page.path);
+            ctx
+        };
         let html = self
-            .render(template, &ctx, &page.file.path)
+            .render(template, key, ctx, &page.file.path)
             .map_err(|d| vec![d])?;
         let mut out = vec![OutputFile::text(file_for_path(&page.path), html)];
         for a in &page.meta.aliases {
@@ -250,26 +335,35 @@ impl Renderer<'_> {
                 }
                 let pagers =
                     context::paginate(self.config, &s.path, &s.meta.paginate_path, per, &items);
-                let section_json = context::section(lib, i, Vec::new());
+                let base_url = self
+                    .config
+                    .make_permalink(&format!("{}{}/", s.path, s.meta.paginate_path));
                 for (k, pager) in pagers.iter().enumerate() {
-                    let mut ctx = self.base_context(&s.lang);
-                    ctx.extend(owned_context(vec![("section", section_json.clone())]));
-                    ctx.extend(owned_context(vec![(
-                        "paginator",
-                        context::paginator(
-                            &pagers,
-                            k,
-                            per,
-                            items.len(),
-                            &self
-                                .config
-                                .make_permalink(&format!("{}{}/", s.path, s.meta.paginate_path)),
-                            self.pages,
-                        ),
-                    )]));
-                    ctx.insert("current_url", &pager.permalink);
-                    ctx.insert("current_path", &pager.path);
-                    match self.render(&template, &ctx, &s.file.path) {
+                    let key = |h: &mut KeyHasher| {
+                        (
+                            &s.lang,
+                            self.section_keys.get(i),
+                            &pager.permalink,
+                            &pager.path,
+                        )
+                            .hash(h);
+                        self.hash_paginator(h, &pagers, k, per, items.len(), &base_url);
+                    };
+                    let ctx = || {
+                        let mut ctx = self.base_context(&s.lang);
+                        ctx.extend(owned_context(vec![(
+                            "section",
+                            context::section(lib, i, Vec::new()),
+                        )]));
+                        ctx.extend(owned_context(vec![(
+                            "paginator",
+                            context::paginator(&pagers, k, per, items.len(), &base_url, self.pages),
+                        )]));
+                        ctx.insert("current_url", &pager.permalink);
+                        ctx.insert("current_path", &pager.path);
+                        ctx
+                    };
+                    match self.render(&template, key, ctx, &s.file.path) {
                         Ok(html) => out.push(OutputFile::text(file_for_path(&pager.path), html)),
                         Err(d) => diags.push(d),
                     }
@@ -281,14 +375,21 @@ impl Renderer<'_> {
                 }
             }
             None => {
-                let mut ctx = self.base_context(&s.lang);
-                ctx.insert(
-                    "section",
-                    &context::section(lib, i, self.section_pages_json(s)),
-                );
-                ctx.insert("current_url", &s.permalink);
-                ctx.insert("current_path", &s.path);
-                match self.render(&template, &ctx, &s.file.path) {
+                let key = |h: &mut KeyHasher| {
+                    (&s.lang, self.section_keys.get(i), &s.permalink, &s.path).hash(h);
+                    self.hash_pages(h, &s.pages);
+                };
+                let ctx = || {
+                    let mut ctx = self.base_context(&s.lang);
+                    ctx.extend(owned_context(vec![(
+                        "section",
+                        context::section(lib, i, self.section_pages_json(s)),
+                    )]));
+                    ctx.insert("current_url", &s.permalink);
+                    ctx.insert("current_path", &s.path);
+                    ctx
+                };
+                match self.render(&template, key, ctx, &s.file.path) {
                     Ok(html) => out.push(OutputFile::text(file_for_path(&s.path), html)),
                     Err(d) => diags.push(d),
                 }
@@ -320,44 +421,66 @@ impl Renderer<'_> {
         };
         let mut out = Vec::new();
         let mut diags = Vec::new();
-        let terms: Vec<Json> = t
-            .items
-            .iter()
-            .map(|term| context::term(term, self.pages, true))
-            .collect();
-        let mut ctx = self.base_context(&t.lang);
-        ctx.insert("taxonomy", &t.kind);
-        ctx.extend(owned_context(vec![("terms", Json::Array(terms.clone()))]));
-        ctx.insert("current_url", &t.permalink);
-        ctx.insert("current_path", &t.path);
-        match self.render(&list_tpl, &ctx, cfg) {
+        let kind = serde_json::to_value(&t.kind).unwrap_or(Json::Null);
+        let kind_key = {
+            let mut h = hasher();
+            hash_json(&kind, &mut h);
+            h.finish()
+        };
+        let term_json = |term: &TaxonomyTerm| context::term(term, self.pages, true);
+        let key = |h: &mut KeyHasher| {
+            (&t.lang, kind_key, &t.permalink, &t.path).hash(h);
+            for term in &t.items {
+                self.hash_term(h, term);
+            }
+        };
+        let ctx = || {
+            let mut ctx = self.base_context(&t.lang);
+            let terms = t.items.iter().map(term_json).collect();
+            ctx.extend(owned_context(vec![
+                ("taxonomy", kind.clone()),
+                ("terms", Json::Array(terms)),
+            ]));
+            ctx.insert("current_url", &t.permalink);
+            ctx.insert("current_path", &t.path);
+            ctx
+        };
+        match self.render(&list_tpl, key, ctx, cfg) {
             Ok(html) => out.push(OutputFile::text(file_for_path(&t.path), html)),
             Err(d) => diags.push(d),
         }
-        for (k, term) in t.items.iter().enumerate() {
-            let term_json = &terms[k];
+        for term in &t.items {
+            let single = |current: (&str, &str), paginator: Option<Json>| {
+                let mut ctx = self.base_context(&t.lang);
+                ctx.extend(owned_context(vec![
+                    ("taxonomy", kind.clone()),
+                    ("term", term_json(term)),
+                ]));
+                if let Some(p) = paginator {
+                    ctx.extend(owned_context(vec![("paginator", p)]));
+                }
+                ctx.insert("current_url", current.0);
+                ctx.insert("current_path", current.1);
+                ctx
+            };
             match t.kind.paginate_by {
                 Some(per) if per > 0 => {
                     let pp = t.kind.paginate_path();
                     let pagers = context::paginate(self.config, &term.path, pp, per, &term.pages);
+                    let base_url = self.config.make_permalink(&format!("{}{pp}/", term.path));
                     for (j, pager) in pagers.iter().enumerate() {
-                        let mut ctx = self.base_context(&t.lang);
-                        ctx.insert("taxonomy", &t.kind);
-                        ctx.extend(owned_context(vec![("term", term_json.clone())]));
-                        ctx.extend(owned_context(vec![(
-                            "paginator",
-                            context::paginator(
-                                &pagers,
-                                j,
-                                per,
-                                term.pages.len(),
-                                &self.config.make_permalink(&format!("{}{pp}/", term.path)),
-                                self.pages,
-                            ),
-                        )]));
-                        ctx.insert("current_url", &pager.permalink);
-                        ctx.insert("current_path", &pager.path);
-                        match self.render(&single_tpl, &ctx, cfg) {
+                        let total = term.pages.len();
+                        let key = |h: &mut KeyHasher| {
+                            (&t.lang, kind_key, &pager.permalink, &pager.path).hash(h);
+                            self.hash_term(h, term);
+                            self.hash_paginator(h, &pagers, j, per, total, &base_url);
+                        };
+                        let ctx = || {
+                            let p =
+                                context::paginator(&pagers, j, per, total, &base_url, self.pages);
+                            single((&pager.permalink, &pager.path), Some(p))
+                        };
+                        match self.render(&single_tpl, key, ctx, cfg) {
                             Ok(html) => {
                                 out.push(OutputFile::text(file_for_path(&pager.path), html))
                             }
@@ -370,19 +493,19 @@ impl Renderer<'_> {
                     }
                 }
                 _ => {
-                    let mut ctx = self.base_context(&t.lang);
-                    ctx.insert("taxonomy", &t.kind);
-                    ctx.extend(owned_context(vec![("term", term_json.clone())]));
-                    ctx.insert("current_url", &term.permalink);
-                    ctx.insert("current_path", &term.path);
-                    match self.render(&single_tpl, &ctx, cfg) {
+                    let key = |h: &mut KeyHasher| {
+                        (&t.lang, kind_key, &term.permalink, &term.path).hash(h);
+                        self.hash_term(h, term);
+                    };
+                    let ctx = || single((&term.permalink, &term.path), None);
+                    match self.render(&single_tpl, key, ctx, cfg) {
                         Ok(html) => out.push(OutputFile::text(file_for_path(&term.path), html)),
                         Err(d) => diags.push(d),
                     }
                 }
             }
             if t.kind.feed {
-                match self.feeds_for(&t.lang, &term.path, &term.pages, None, Some(term_json)) {
+                match self.feeds_for(&t.lang, &term.path, &term.pages, None, Some(term)) {
                     Ok(f) => out.extend(f),
                     Err(d) => diags.extend(d),
                 }
@@ -402,7 +525,7 @@ impl Renderer<'_> {
         base_path: &str,
         pages: &[usize],
         section: Option<usize>,
-        term: Option<&Json>,
+        term: Option<&TaxonomyTerm>,
     ) -> Rendered {
         let lib = self.library;
         let mut dated: Vec<usize> = pages
@@ -429,24 +552,40 @@ impl Renderer<'_> {
                     .cloned()
             })
             .max_by_key(|d| d.datetime);
-        let pages_json: Vec<&Json> = dated.iter().map(|&p| &self.pages[p]).collect();
+        let last_updated = last_updated.map(|d| d.rfc3339());
         let mut out = Vec::new();
         let mut diags = Vec::new();
         for name in &self.config.lang(lang).feed_filenames {
             let path = format!("{}{name}", base_path);
-            let mut ctx = self.base_context(lang);
-            ctx.insert("pages", &pages_json);
-            ctx.insert("feed_url", &self.config.make_permalink(&path));
-            if let Some(d) = &last_updated {
-                ctx.insert("last_updated", &d.rfc3339());
-            }
-            if let Some(s) = section {
-                ctx.insert("section", &context::section(lib, s, Vec::new()));
-            }
-            if let Some(t) = term {
-                ctx.insert("term", t);
-            }
-            match self.render(name, &ctx, Path::new("config.toml")) {
+            let feed_url = self.config.make_permalink(&path);
+            let key = |h: &mut KeyHasher| {
+                (lang, &feed_url, &last_updated).hash(h);
+                section.map(|s| self.section_keys.get(s)).hash(h);
+                if let Some(t) = term {
+                    self.hash_term(h, t);
+                }
+                self.hash_pages(h, &dated);
+            };
+            let ctx = || {
+                let mut ctx = self.base_context(lang);
+                let pages = dated.iter().map(|&p| self.pages[p].clone()).collect();
+                let mut values = vec![
+                    ("pages", Json::Array(pages)),
+                    ("feed_url", Json::String(feed_url.clone())),
+                ];
+                if let Some(d) = &last_updated {
+                    values.push(("last_updated", Json::String(d.clone())));
+                }
+                if let Some(s) = section {
+                    values.push(("section", context::section(lib, s, Vec::new())));
+                }
+                if let Some(t) = term {
+                    values.push(("term", context::term(t, self.pages, true)));
+                }
+                ctx.extend(owned_context(values));
+                ctx
+            };
+            match self.render(name, key, ctx, Path::new("config.toml")) {
                 Ok(xml) => out.push(OutputFile::text(
                     path.trim_start_matches('/').to_string(),
                     xml,
@@ -488,20 +627,29 @@ impl Renderer<'_> {
         let cfg = Path::new("config.toml");
         let mut diags = Vec::new();
         if self.config.generate_sitemap {
-            let mut ctx = self.base_context(lang);
-            ctx.insert("entries", &self.sitemap_entries());
-            match self.render("sitemap.xml", &ctx, cfg) {
+            let entries = Json::Array(self.sitemap_entries());
+            let key = |h: &mut KeyHasher| {
+                lang.hash(h);
+                hash_json(&entries, h);
+            };
+            let ctx = || {
+                let mut ctx = self.base_context(lang);
+                ctx.extend(owned_context(vec![("entries", entries.clone())]));
+                ctx
+            };
+            match self.render("sitemap.xml", key, ctx, cfg) {
                 Ok(x) => out.push(OutputFile::text("sitemap.xml", x)),
                 Err(d) => diags.push(d),
             }
         }
+        let key = |h: &mut KeyHasher| lang.hash(h);
         if self.config.generate_robots_txt {
-            match self.render("robots.txt", &self.base_context(lang), cfg) {
+            match self.render("robots.txt", key, || self.base_context(lang), cfg) {
                 Ok(x) => out.push(OutputFile::text("robots.txt", x)),
                 Err(d) => diags.push(d),
             }
         }
-        match self.render("404.html", &self.base_context(lang), cfg) {
+        match self.render("404.html", key, || self.base_context(lang), cfg) {
             Ok(x) => out.push(OutputFile::text("404.html", x)),
             Err(d) => diags.push(d),
         }

@@ -2,6 +2,7 @@
 //! [`Site::render`] turns it into files; the caller chooses where they go (disk or memory).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +13,7 @@ use crate::config::Config;
 use crate::content::library::Library;
 use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
-use crate::incremental::{Recorder, RenderCache, Session};
+use crate::incremental::{LoadCache, MarkdownResult, Recorder, RenderCache, Session};
 use crate::markdown::{self, Highlighter, MarkdownContext, RawHtml};
 use crate::output::{Content, OutputFile};
 use crate::practice;
@@ -66,6 +67,16 @@ fn fail(mut d: Diagnostics) -> BuildFailed {
 impl Site {
     /// Loads and validates everything; every problem found is reported together.
     pub fn load(root: &Path, options: &BuildOptions) -> Result<Site, BuildFailed> {
+        Site::load_cached(root, options, None)
+    }
+
+    /// [`Site::load`], reusing what `cache` kept of the previous build where its inputs did
+    /// not change (`serve`); the cache then holds this build's.
+    pub fn load_cached(
+        root: &Path,
+        options: &BuildOptions,
+        mut cache: Option<&mut LoadCache>,
+    ) -> Result<Site, BuildFailed> {
         let mut diags: Vec<Diagnostic> = Vec::new();
         let config_path = root.join("config.toml");
         let Some(mut config) = Config::load(&config_path, &mut diags) else {
@@ -75,6 +86,8 @@ impl Site {
             config.base_url = b.clone();
         }
         let config_text = std::fs::read_to_string(&config_path).unwrap_or_default();
+        let config_key =
+            crate::incremental::hash_texts([config_text.as_str(), &format!("{options:?}")]);
         // Nothing outside the site is read: symbolic links pointing out are refused first.
         let mut read_dirs = vec![
             root.join("content"),
@@ -90,7 +103,11 @@ impl Site {
             return Err(fail(Diagnostics::from_iter(symlinks)));
         }
         let mut generation = 0;
-        let tera = match templates::load(root, config.theme.as_deref()) {
+        let tera = match templates::load(
+            root,
+            config.theme.as_deref(),
+            cache.as_mut().map(|c| &mut c.templates),
+        ) {
             Ok((t, hash)) => {
                 generation = crate::incremental::hash_texts([
                     config_text.as_str(),
@@ -117,7 +134,12 @@ impl Site {
             Highlighter::new(t)
         });
         let content_dir = root.join("content");
-        let (pages, sections, d) = walk::load_content(&content_dir, &config, options.drafts);
+        let (pages, sections, d) = walk::load_content(
+            &content_dir,
+            &config,
+            options.drafts,
+            cache.as_mut().map(|c| (&mut c.files, config_key)),
+        );
         diags.extend(d);
         let mut library = Library::new(pages, sections, &config, &mut diags);
         let vocabulary = match Vocabulary::load(root) {
@@ -229,23 +251,58 @@ impl Site {
                 Err(errs) => (None, diagnostics(errs)),
             }
         };
+        // Markdown without shortcodes depends only on its file, the permalinks and the
+        // generation (config and templates): the previous build's result is reused.
+        let previous_md = cache
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.markdown))
+            .unwrap_or_default();
+        let permalinks_key = {
+            let mut h = crate::incremental::hasher();
+            for p in &library.pages {
+                (&p.file.relative, &p.permalink).hash(&mut h);
+            }
+            for s in &library.sections {
+                (&s.file.relative, &s.permalink).hash(&mut h);
+            }
+            h.finish()
+        };
+        let caching = cache.is_some();
+        let md_key = |source: &str, body: &str, relative: &str, lang: &str, policy: RawHtml| {
+            if !caching || body.contains("{{") || body.contains("{%") {
+                return None;
+            }
+            let mut h = crate::incremental::hasher();
+            (generation, permalinks_key, source, relative, lang, policy).hash(&mut h);
+            Some(h.finish())
+        };
+        let cached_md = |key: Option<u64>, render: &dyn Fn() -> MarkdownResult| match key
+            .and_then(|k| previous_md.get(&k))
+        {
+            Some(r) => (r.clone(), key),
+            None => (render(), key),
+        };
         let page_results: Vec<_> = library
             .pages
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                render_md(
-                    p.body(),
-                    &p.source,
-                    p.body_offset,
-                    &p.permalink,
-                    &p.file.relative,
-                    &p.lang,
-                    Some(&pre_pages[i]),
-                    None,
-                    &p.file.path,
-                    raw_html_policy(&library, &p.ancestors, practice::is_practice(p)),
-                )
+                let policy = raw_html_policy(&library, &p.ancestors, practice::is_practice(p));
+                let key = md_key(&p.source, p.body(), &p.file.relative, &p.lang, policy);
+                cached_md(key, &|| {
+                    render_md(
+                        p.body(),
+                        &p.source,
+                        p.body_offset,
+                        &p.permalink,
+                        &p.file.relative,
+                        &p.lang,
+                        Some(&pre_pages[i]),
+                        None,
+                        &p.file.path,
+                        policy,
+                    )
+                })
             })
             .collect();
         let section_results: Vec<_> = library
@@ -253,29 +310,43 @@ impl Site {
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                render_md(
-                    s.body(),
-                    &s.source,
-                    s.body_offset,
-                    &s.permalink,
-                    &s.file.relative,
-                    &s.lang,
-                    None,
-                    Some(context::section(&library, i, Vec::new())),
-                    &s.file.path,
-                    raw_html_policy(
-                        &library,
-                        &[
-                            s.ancestors.as_slice(),
-                            std::slice::from_ref(&s.file.relative),
-                        ]
-                        .concat(),
-                        s.file.components.first().map(String::as_str) == Some(practice::SECTION),
-                    ),
-                )
+                let policy = raw_html_policy(
+                    &library,
+                    &[
+                        s.ancestors.as_slice(),
+                        std::slice::from_ref(&s.file.relative),
+                    ]
+                    .concat(),
+                    s.file.components.first().map(String::as_str) == Some(practice::SECTION),
+                );
+                let key = md_key(&s.source, s.body(), &s.file.relative, &s.lang, policy);
+                cached_md(key, &|| {
+                    render_md(
+                        s.body(),
+                        &s.source,
+                        s.body_offset,
+                        &s.permalink,
+                        &s.file.relative,
+                        &s.lang,
+                        None,
+                        Some(context::section(&library, i, Vec::new())),
+                        &s.file.path,
+                        policy,
+                    )
+                })
             })
             .collect();
-        for (p, (r, d)) in library.pages.iter_mut().zip(page_results) {
+        let mut next_md = HashMap::new();
+        for (result, key) in page_results.iter().chain(&section_results) {
+            if let Some(k) = key {
+                next_md.insert(*k, result.clone());
+            }
+        }
+        if let Some(c) = cache.as_mut() {
+            c.markdown = next_md;
+        }
+        drop(previous_md);
+        for (p, ((r, d), _)) in library.pages.iter_mut().zip(page_results) {
             diags.extend(d);
             if let Some(r) = r {
                 p.content = r.html;
@@ -285,7 +356,7 @@ impl Site {
                 p.external_links = r.external_links;
             }
         }
-        for (s, (r, d)) in library.sections.iter_mut().zip(section_results) {
+        for (s, ((r, d), _)) in library.sections.iter_mut().zip(section_results) {
             diags.extend(d);
             if let Some(r) = r {
                 s.content = r.html;
@@ -372,7 +443,13 @@ impl Site {
         session: Option<&Session>,
         search_cache: Option<&mut crate::search::IndexCache>,
     ) -> Result<Vec<OutputFile>, BuildFailed> {
+        let (page_keys, section_keys) = match session {
+            Some(_) => (self.data.page_keys(), Renderer::section_keys(&self.library)),
+            None => (&[][..], Vec::new()),
+        };
         let renderer = Renderer {
+            page_keys,
+            section_keys,
             session,
             root: &self.root,
             config: &self.config,
@@ -507,9 +584,9 @@ pub fn build_in_memory(
         record_calls: true,
         ..options.clone()
     };
-    let mut site = Site::load(root, &options)?;
+    let mut site = Site::load_cached(root, &options, Some(&mut cache.load))?;
     let files = site.render_incremental(cache)?;
-    let memory = crate::output::to_memory(&files).map_err(|e| {
+    let memory = crate::output::to_memory(files).map_err(|e| {
         fail(Diagnostics::from_iter([Diagnostic::error(
             root,
             format!("cannot read a file of the site: {e}"),

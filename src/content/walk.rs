@@ -1,6 +1,7 @@
 //! Reading `content/`: every Markdown file becomes a page or a section; files next to them are
 //! their assets. Files are read and parsed in parallel; every problem is reported.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -74,6 +75,7 @@ fn size(bytes: u64) -> String {
     format!("{} {unit}", s.strip_suffix(".0").unwrap_or(&s))
 }
 
+#[derive(Clone)]
 pub enum Loaded {
     Page(Box<Page>),
     Section(Box<Section>),
@@ -97,20 +99,66 @@ pub fn list_files(dir: &Path, ignored: &globset::GlobSet) -> Vec<PathBuf> {
     out
 }
 
-/// Loads every content file below `content_dir`.
+/// What loading one content file gave.
+type FileResult = (Option<Loaded>, Vec<Diagnostic>);
+
+/// The content files loaded by the previous build (`serve`), reused while their bytes and the
+/// config are the same.
+#[derive(Default)]
+pub struct FileCache {
+    /// Hash of the config the files were loaded with.
+    config: u64,
+    files: HashMap<PathBuf, (u64, FileResult)>,
+}
+
+/// Loads every content file below `content_dir`. With a cache (`config_key` identifying the
+/// config), files whose bytes did not change since the last build are not parsed again.
 pub fn load_content(
     content_dir: &Path,
     config: &Config,
     drafts: bool,
+    mut cache: Option<(&mut FileCache, u64)>,
 ) -> (Vec<Page>, Vec<Section>, Vec<Diagnostic>) {
     let files = list_files(content_dir, &config.ignored_content);
     let (md, other): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|p| p.extension().is_some_and(|e| e == "md"));
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = md
+    let previous = match cache.as_mut() {
+        Some((c, key)) if c.config == *key => std::mem::take(&mut c.files),
+        _ => HashMap::new(),
+    };
+    let caching = cache.is_some();
+    let loaded: Vec<(FileResult, Option<u64>)> = md
         .par_iter()
-        .map(|p| load_file(p, content_dir, config))
+        .map(|p| {
+            if !caching {
+                return (load_file(p, content_dir, config), None);
+            }
+            let bytes = match read_file(p, config) {
+                Ok(b) => b,
+                Err(d) => return ((None, vec![d]), None),
+            };
+            let hash = crate::incremental::hash_bytes(&bytes);
+            if let Some((before, result)) = previous.get(p)
+                && *before == hash
+            {
+                return (result.clone(), Some(hash));
+            }
+            (parse_file(p, bytes, content_dir, config), Some(hash))
+        })
         .collect();
+    let mut results = Vec::with_capacity(loaded.len());
+    let mut next = HashMap::new();
+    for (path, (result, hash)) in md.iter().zip(loaded) {
+        if let Some(h) = hash {
+            next.insert(path.clone(), (h, result.clone()));
+        }
+        results.push(result);
+    }
+    if let Some((c, key)) = cache {
+        c.config = key;
+        c.files = next;
+    }
 
     let mut pages = Vec::new();
     let mut sections = Vec::new();
@@ -160,45 +208,42 @@ pub fn load_content(
 }
 
 /// Reads and parses one Markdown file.
-pub fn load_file(
-    path: &Path,
-    content_dir: &Path,
-    config: &Config,
-) -> (Option<Loaded>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+pub fn load_file(path: &Path, content_dir: &Path, config: &Config) -> FileResult {
+    match read_file(path, config) {
+        Ok(bytes) => parse_file(path, bytes, content_dir, config),
+        Err(d) => (None, vec![d]),
+    }
+}
+
+/// Reads one content file, refusing one larger than `max_file_size`.
+fn read_file(path: &Path, config: &Config) -> Result<Vec<u8>, Diagnostic> {
     let shown = path.to_path_buf();
     match std::fs::metadata(path) {
         Ok(m) if m.len() > config.max_file_size => {
-            diags.push(
-                Diagnostic::error(
-                    &shown,
-                    format!(
-                        "the file is {}; content files are limited to {} ({} bytes)",
-                        size(m.len()),
-                        size(config.max_file_size),
-                        config.max_file_size
-                    ),
-                )
-                .at(Some(Position { line: 1, col: 1 }))
-                .with_help(
-                    "split the file, or raise `max_file_size` under [compendium] in config.toml",
+            return Err(Diagnostic::error(
+                &shown,
+                format!(
+                    "the file is {}; content files are limited to {} ({} bytes)",
+                    size(m.len()),
+                    size(config.max_file_size),
+                    config.max_file_size
                 ),
-            );
-            return (None, diags);
+            )
+            .at(Some(Position { line: 1, col: 1 }))
+            .with_help(
+                "split the file, or raise `max_file_size` under [compendium] in config.toml",
+            ));
         }
-        Err(e) => {
-            diags.push(Diagnostic::error(&shown, format!("cannot read: {e}")));
-            return (None, diags);
-        }
+        Err(e) => return Err(Diagnostic::error(&shown, format!("cannot read: {e}"))),
         _ => {}
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(Diagnostic::error(&shown, format!("cannot read: {e}")));
-            return (None, diags);
-        }
-    };
+    std::fs::read(path).map_err(|e| Diagnostic::error(&shown, format!("cannot read: {e}")))
+}
+
+/// Parses one content file from its bytes.
+fn parse_file(path: &Path, bytes: Vec<u8>, content_dir: &Path, config: &Config) -> FileResult {
+    let mut diags = Vec::new();
+    let shown = path.to_path_buf();
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {

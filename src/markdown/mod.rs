@@ -62,7 +62,7 @@ pub struct MarkdownContext<'a> {
 }
 
 /// What becomes of raw HTML (blocks and inline tags) written in Markdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum RawHtml {
     /// Shown as text, with a warning: the default for practices, written by people we don't
     /// know.

@@ -4,6 +4,7 @@
 //! They read a [`SiteData`] snapshot, built once per build and shared (no globals).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +15,7 @@ use super::context;
 use crate::config::Config;
 use crate::content::library::Library;
 use crate::diagnostics::Diagnostic;
-use crate::incremental::{Recorded, Recorder};
+use crate::incremental::{Keyed, Recorded, Recorder};
 
 /// What the functions can see of the site.
 pub struct SiteData {
@@ -31,6 +32,8 @@ pub struct SiteData {
     pub vocabulary: Option<crate::vocabulary::Vocabulary>,
     /// Data files already parsed by `load_data`, by path and format.
     pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
+    /// A hash of each page's JSON, computed when first asked for (incremental builds).
+    page_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl SiteData {
@@ -54,6 +57,23 @@ impl SiteData {
             vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
+            page_keys: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// A hash of each page's JSON, by page index: what render keys and fingerprints are made
+    /// of.
+    pub fn page_keys(&self) -> &[u64] {
+        self.page_keys.get_or_init(|| {
+            use rayon::prelude::*;
+            self.pages
+                .par_iter()
+                .map(|v| {
+                    let mut h = crate::incremental::hasher();
+                    crate::incremental::hash_json(v, &mut h);
+                    h.finish()
+                })
+                .collect()
         })
     }
 
@@ -102,6 +122,7 @@ fn required_str<'a>(args: &'a HashMap<String, Json>, name: &str, f: &str) -> Res
 }
 
 struct GetUrl(Arc<SiteData>);
+impl Keyed for GetUrl {}
 impl Function for GetUrl {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -164,6 +185,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 struct GetSection(Arc<SiteData>);
+impl Keyed for GetSection {}
 impl Function for GetSection {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -182,6 +204,7 @@ impl Function for GetSection {
 /// compendium extension for lists shown on every page (Zola's `get_section` copies every
 /// page's content each time).
 struct GetPages(Arc<SiteData>);
+impl Keyed for GetPages {}
 impl Function for GetPages {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -268,6 +291,7 @@ fn vocabulary_list(d: &SiteData, kind: crate::vocabulary::Kind, lang: &str) -> J
 /// taxonomy has, as `{term name: count}`, optionally counting only the pages of one term of
 /// another taxonomy (a compendium extension, for cross tables).
 struct TermCounts(Arc<SiteData>);
+impl Keyed for TermCounts {}
 impl Function for TermCounts {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -317,6 +341,7 @@ impl Function for TermCounts {
 /// language sharing the most weighted taxonomy terms with a page, best first (a compendium
 /// extension; see [`crate::content::related`]).
 struct RelatedPages(Arc<SiteData>);
+impl Keyed for RelatedPages {}
 impl Function for RelatedPages {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -350,6 +375,7 @@ impl Function for RelatedPages {
 /// templates need not carry the whole vocabulary around. Unknown identifiers come back as they
 /// are (`compendium check` reports them).
 struct VocabularyFn(Arc<SiteData>);
+impl Keyed for VocabularyFn {}
 impl Function for VocabularyFn {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         use crate::vocabulary::Kind;
@@ -389,6 +415,7 @@ impl Function for VocabularyFn {
 }
 
 struct GetPage(Arc<SiteData>);
+impl Keyed for GetPage {}
 impl Function for GetPage {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -423,6 +450,7 @@ fn find_taxonomy<'a>(
 }
 
 struct GetTaxonomy(Arc<SiteData>);
+impl Keyed for GetTaxonomy {}
 impl Function for GetTaxonomy {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let with_pages = arg_bool(args, "include_pages", true);
@@ -433,6 +461,7 @@ impl Function for GetTaxonomy {
 }
 
 struct GetTaxonomyUrl(Arc<SiteData>);
+impl Keyed for GetTaxonomyUrl {}
 impl Function for GetTaxonomyUrl {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -455,6 +484,27 @@ impl Function for GetTaxonomyUrl {
 }
 
 struct GetTaxonomyTerm(Arc<SiteData>);
+impl Keyed for GetTaxonomyTerm {
+    /// The term's own fields and its pages' keys: hashing the term as JSON would first copy
+    /// every page of it.
+    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
+        let d = &self.0;
+        let name = required_str(args, "term", "get_taxonomy_term").ok()?;
+        let t = find_taxonomy(d, args, "get_taxonomy_term").ok()??;
+        let term = t.term(name, &d.config)?;
+        let mut h = crate::incremental::hasher();
+        (&term.name, &term.slug, &term.path, &term.permalink).hash(&mut h);
+        term.pages.len().hash(&mut h);
+        if arg_bool(args, "include_pages", true) {
+            let keys = d.page_keys();
+            for &p in &term.pages {
+                keys.get(p).hash(&mut h);
+            }
+        }
+        Some(h.finish())
+    }
+}
+
 impl Function for GetTaxonomyTerm {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -478,6 +528,7 @@ impl Function for GetTaxonomyTerm {
 }
 
 struct Trans(Arc<SiteData>);
+impl Keyed for Trans {}
 impl Function for Trans {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -517,6 +568,7 @@ impl Function for Trans {
 }
 
 struct LoadData(Arc<SiteData>);
+impl Keyed for LoadData {}
 impl Function for LoadData {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -674,6 +726,7 @@ fn sort_keys(v: Json) -> Json {
 }
 
 struct Now;
+impl Keyed for Now {}
 impl Function for Now {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let now = chrono::Local::now();
@@ -688,7 +741,7 @@ impl Function for Now {
 }
 
 /// Every function, by name, reading `data`.
-pub fn table(data: &Arc<SiteData>) -> Vec<(&'static str, Arc<dyn Function>)> {
+pub fn table(data: &Arc<SiteData>) -> Vec<(&'static str, Arc<dyn Keyed>)> {
     vec![
         ("get_url", Arc::new(GetUrl(data.clone()))),
         ("get_section", Arc::new(GetSection(data.clone()))),
@@ -758,7 +811,7 @@ pub fn json_for_script(json: &str) -> String {
 }
 
 /// A shared function, as Tera wants an owned one.
-struct ArcFunction(Arc<dyn Function>);
+struct ArcFunction(Arc<dyn Keyed>);
 impl Function for ArcFunction {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         self.0.call(args)

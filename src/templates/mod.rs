@@ -33,7 +33,7 @@ const BUILTINS: &[(&str, &str)] = &[
 
 /// The template to use for `name`: the site's or theme's if there is one, else the built-in.
 pub fn resolve<'a>(tera: &Tera, name: &'a str) -> std::borrow::Cow<'a, str> {
-    if tera.get_template_names().any(|n| n == name) {
+    if exists(tera, name) {
         std::borrow::Cow::Borrowed(name)
     } else {
         std::borrow::Cow::Owned(format!("__builtins/{name}"))
@@ -41,12 +41,22 @@ pub fn resolve<'a>(tera: &Tera, name: &'a str) -> std::borrow::Cow<'a, str> {
 }
 
 pub fn exists(tera: &Tera, name: &str) -> bool {
-    tera.get_template_names().any(|n| n == name)
+    tera.templates.contains_key(name)
+}
+
+/// The templates of the previous build (`serve`), reused while their sources are the same.
+#[derive(Default)]
+pub struct TemplateCache {
+    parsed: Option<(u64, Tera)>,
 }
 
 /// Loads every template of the theme (if any) and of the site, with a hash of their sources.
 /// Every file that fails to parse is reported.
-pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnostic>> {
+pub fn load(
+    root: &Path,
+    theme: Option<&str>,
+    cache: Option<&mut TemplateCache>,
+) -> Result<(Tera, u64), Vec<Diagnostic>> {
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     let mut dirs = Vec::new();
     if let Some(t) = theme {
@@ -69,14 +79,7 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnos
             files.push((name, path));
         }
     }
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
     let mut diags = Vec::new();
-    for (name, text) in BUILTINS {
-        if let Err(e) = tera.add_raw_template(name, text) {
-            diags.push(Diagnostic::error(name.to_string(), tera_error_chain(&e)));
-        }
-    }
     let mut sources = Vec::new();
     for (name, path) in &files {
         match std::fs::read_to_string(path) {
@@ -85,6 +88,24 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnos
                 path,
                 format!("cannot read template: {e}"),
             )),
+        }
+    }
+    let hash = crate::incremental::hash_texts(
+        sources
+            .iter()
+            .flat_map(|(n, t, _)| [n.as_str(), t.as_str()]),
+    );
+    if diags.is_empty()
+        && let Some((h, tera)) = cache.as_ref().and_then(|c| c.parsed.as_ref())
+        && *h == hash
+    {
+        return Ok((tera.clone(), hash));
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    for (name, text) in BUILTINS {
+        if let Err(e) = tera.add_raw_template(name, text) {
+            diags.push(Diagnostic::error(name.to_string(), tera_error_chain(&e)));
         }
     }
     // Add them all at once so that inheritance between them resolves; on failure, add them
@@ -110,12 +131,10 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<(Tera, u64), Vec<Diagnos
         }
     }
     diags.extend(include_cycles(&sources));
-    let hash = crate::incremental::hash_texts(
-        sources
-            .iter()
-            .flat_map(|(n, t, _)| [n.as_str(), t.as_str()]),
-    );
     if diags.is_empty() {
+        if let Some(c) = cache {
+            c.parsed = Some((hash, tera.clone()));
+        }
         Ok((tera, hash))
     } else {
         Err(diags)
