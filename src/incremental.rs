@@ -155,6 +155,10 @@ pub struct LoadCache {
     /// Rendered Markdown (with its diagnostics) by a hash of everything it depends on; only
     /// for texts without shortcodes, whose output can depend on the whole site.
     pub markdown: HashMap<u64, MarkdownResult>,
+    /// Files whose Markdown the last build rendered (the others were reused).
+    pub markdown_rendered: usize,
+    /// Each practice's check, by a hash of its file, the config and the vocabulary.
+    pub practices: HashMap<u64, crate::practice::Checked>,
 }
 
 /// What rendering one file's Markdown gave.

@@ -1,8 +1,10 @@
 //! The practice schema: what a page under `content/practices/` must say, checked against the
 //! vocabulary, and the consistency and freshness of its translations.
 
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 
 use crate::config::Config;
 use crate::content::front_matter::{self, Node, Value};
@@ -380,6 +382,9 @@ fn front(page: &Page) -> Option<Node> {
     front_matter::parse(&page.source, &split).ok()
 }
 
+/// What checking one practice gave: its front matter and its problems.
+pub type Checked = (Option<Node>, Vec<Diagnostic>);
+
 /// Checks every practice of the library; warnings and errors together.
 pub fn check(
     lib: &Library,
@@ -387,21 +392,63 @@ pub fn check(
     config: &Config,
     this_year: i64,
 ) -> Vec<Diagnostic> {
+    check_cached(lib, vocab, config, this_year, None)
+}
+
+/// [`check`], reusing the previous build's result for each practice whose file, config and
+/// vocabulary are the same (`base` is a hash of the last two; `serve`).
+pub fn check_cached(
+    lib: &Library,
+    vocab: &Vocabulary,
+    config: &Config,
+    this_year: i64,
+    cache: Option<(&mut HashMap<u64, Checked>, u64)>,
+) -> Vec<Diagnostic> {
+    let base = cache.as_ref().map(|(_, b)| *b);
+    let previous = cache.as_ref().map(|(c, _)| &**c);
+    let checked: Vec<(usize, Option<u64>, Checked)> = lib
+        .pages
+        .par_iter()
+        .enumerate()
+        .filter(|(_, p)| is_practice(p))
+        .map(|(i, page)| {
+            let key = base.map(|b| {
+                let mut h = crate::incremental::hasher();
+                (b, this_year, &page.file.path, &page.source).hash(&mut h);
+                h.finish()
+            });
+            if let Some(hit) = key.and_then(|k| previous.and_then(|c| c.get(&k))) {
+                return (i, key, hit.clone());
+            }
+            let Some(node) = front(page) else {
+                return (i, key, (None, Vec::new()));
+            };
+            let mut c = Checker {
+                page,
+                lines: LineIndex::new(&page.source),
+                vocab,
+                config,
+                this_year,
+                diags: Vec::new(),
+            };
+            c.run(&node);
+            (i, key, (Some(node), c.diags))
+        })
+        .collect();
     let mut out = Vec::new();
     let mut nodes: BTreeMap<usize, Node> = BTreeMap::new();
-    for (i, page) in lib.pages.iter().enumerate().filter(|(_, p)| is_practice(p)) {
-        let Some(node) = front(page) else { continue };
-        let mut c = Checker {
-            page,
-            lines: LineIndex::new(&page.source),
-            vocab,
-            config,
-            this_year,
-            diags: Vec::new(),
-        };
-        c.run(&node);
-        out.extend(c.diags);
-        nodes.insert(i, node);
+    let mut next = HashMap::new();
+    for (i, key, (node, diags)) in checked {
+        if let Some(k) = key {
+            next.insert(k, (node.clone(), diags.clone()));
+        }
+        out.extend(diags);
+        if let Some(n) = node {
+            nodes.insert(i, n);
+        }
+    }
+    if let Some((c, _)) = cache {
+        *c = next;
     }
     out.extend(check_translations(lib, config, &nodes));
     out

@@ -152,7 +152,16 @@ impl Site {
         if let Some(v) = &vocabulary {
             use chrono::Datelike;
             let this_year = i64::from(chrono::Local::now().year());
-            diags.extend(practice::check(&library, v, &config, this_year));
+            let practices = cache.as_mut().map(|c| {
+                let base = crate::incremental::hash_texts([
+                    config_key.to_string().as_str(),
+                    &format!("{v:?}"),
+                ]);
+                (&mut c.practices, base)
+            });
+            diags.extend(practice::check_cached(
+                &library, v, &config, this_year, practices,
+            ));
         }
         let Some(mut tera) = tera else {
             return Err(fail(Diagnostics::from_iter(diags)));
@@ -276,11 +285,15 @@ impl Site {
             (generation, permalinks_key, source, relative, lang, policy).hash(&mut h);
             Some(h.finish())
         };
+        let rendered_md = std::sync::atomic::AtomicUsize::new(0);
         let cached_md = |key: Option<u64>, render: &dyn Fn() -> MarkdownResult| match key
             .and_then(|k| previous_md.get(&k))
         {
             Some(r) => (r.clone(), key),
-            None => (render(), key),
+            None => {
+                rendered_md.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (render(), key)
+            }
         };
         let page_results: Vec<_> = library
             .pages
@@ -344,6 +357,7 @@ impl Site {
         }
         if let Some(c) = cache.as_mut() {
             c.markdown = next_md;
+            c.markdown_rendered = rendered_md.into_inner();
         }
         drop(previous_md);
         for (p, ((r, d), _)) in library.pages.iter_mut().zip(page_results) {

@@ -109,6 +109,8 @@ pub struct FileCache {
     /// Hash of the config the files were loaded with.
     config: u64,
     files: HashMap<PathBuf, (u64, FileResult)>,
+    /// Files parsed by the last build (the others were reused).
+    pub parsed: usize,
 }
 
 /// Loads every content file below `content_dir`. With a cache (`config_key` identifying the
@@ -128,28 +130,30 @@ pub fn load_content(
         _ => HashMap::new(),
     };
     let caching = cache.is_some();
-    let loaded: Vec<(FileResult, Option<u64>)> = md
+    // (result, hash of the file's bytes when caching, reused?)
+    let loaded: Vec<(FileResult, Option<u64>, bool)> = md
         .par_iter()
         .map(|p| {
             if !caching {
-                return (load_file(p, content_dir, config), None);
+                return (load_file(p, content_dir, config), None, false);
             }
             let bytes = match read_file(p, config) {
                 Ok(b) => b,
-                Err(d) => return ((None, vec![d]), None),
+                Err(d) => return ((None, vec![d]), None, false),
             };
             let hash = crate::incremental::hash_bytes(&bytes);
             if let Some((before, result)) = previous.get(p)
                 && *before == hash
             {
-                return (result.clone(), Some(hash));
+                return (result.clone(), Some(hash), true);
             }
-            (parse_file(p, bytes, content_dir, config), Some(hash))
+            (parse_file(p, bytes, content_dir, config), Some(hash), false)
         })
         .collect();
+    let parsed = loaded.iter().filter(|(_, _, reused)| !reused).count();
     let mut results = Vec::with_capacity(loaded.len());
     let mut next = HashMap::new();
-    for (path, (result, hash)) in md.iter().zip(loaded) {
+    for (path, (result, hash, _)) in md.iter().zip(loaded) {
         if let Some(h) = hash {
             next.insert(path.clone(), (h, result.clone()));
         }
@@ -158,6 +162,7 @@ pub fn load_content(
     if let Some((c, key)) = cache {
         c.config = key;
         c.files = next;
+        c.parsed = parsed;
     }
 
     let mut pages = Vec::new();

@@ -42,6 +42,25 @@ fn step(root: &Path, cache: &mut RenderCache, what: &str) -> (usize, usize) {
     (cache.rendered, cache.reused)
 }
 
+/// Content files whose body may call a shortcode (their Markdown is never reused).
+fn count_shortcode_files(dir: &Path) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            n += count_shortcode_files(&p);
+        } else if p.extension().is_some_and(|e| e == "md") {
+            let text = std::fs::read_to_string(&p).expect("read");
+            // The body: after the closing `+++` of the front matter.
+            let body = text.splitn(3, "+++").nth(2).unwrap_or("");
+            if body.contains("{{") || body.contains("{%") {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("read");
     assert!(text.contains(from), "{} has no `{from}`", path.display());
@@ -67,6 +86,15 @@ fn incremental_builds_equal_fresh_builds_and_render_little() {
     assert!(
         rendered * 10 < first,
         "a body edit re-rendered {rendered} of {first}"
+    );
+    // Loading reused what it had: one file parsed again, its Markdown (and only texts with
+    // shortcodes besides) rendered again.
+    assert_eq!(cache.load.files.parsed, 1, "files parsed again");
+    let shortcodes = count_shortcode_files(&root.join("content"));
+    assert_eq!(
+        cache.load.markdown_rendered,
+        1 + shortcodes,
+        "Markdown rendered again ({shortcodes} files with shortcodes)"
     );
 
     // The title: lists, terms, related practices and the translations' switchers show it.
