@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::content::library::Library;
+use crate::content::library::{Item, Library};
 use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
 use crate::incremental::{LoadCache, MarkdownResult, Recorder, RenderCache, Session};
@@ -186,50 +186,57 @@ impl Site {
                 &tera::Context::new(),
             )
             .unwrap_or_else(|_| "&hellip;".into());
-        let pre_pages: Vec<serde_json::Value> = (0..library.pages.len())
-            .map(|i| context::page(&library, i))
-            .collect();
         // Shortcodes run before the Markdown of other pages is rendered: their functions see
-        // the site without contents.
-        // A snapshot of the library before its Markdown is rendered, dropped after.
-        let pre_data = SiteData::new(
-            root,
-            &config,
-            Arc::new(library.clone()),
-            Arc::new(pre_pages.clone()),
-            &vocabulary,
-        );
-        let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
+        // a snapshot of the site without contents, made only if a text may call one.
+        let shortcode_site = std::sync::OnceLock::new();
+        let shortcode_env = || {
+            shortcode_site.get_or_init(|| {
+                let pre_pages: Vec<serde_json::Value> = (0..library.pages.len())
+                    .map(|i| context::page(&library, i))
+                    .collect();
+                let pre_data = SiteData::new(
+                    root,
+                    &config,
+                    Arc::new(library.clone()),
+                    Arc::new(pre_pages.clone()),
+                    &vocabulary,
+                );
+                let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
+                (pre_pages, pre_data, tera_md)
+            })
+        };
         let render_md = |text: &str,
                          source: &str,
                          body_offset: usize,
                          permalink: &str,
                          relative: &str,
                          lang: &str,
-                         page_json: Option<&serde_json::Value>,
-                         section_json: Option<serde_json::Value>,
+                         item: Item,
                          path: &Path,
                          raw_html: RawHtml| {
-            let mut base = tera::Context::new();
-            base.insert("config", &config.to_template_json(lang));
-            base.insert("lang", lang);
-            if let Some(p) = page_json {
-                base.insert("page", p);
-            }
-            if let Some(s) = section_json {
-                base.insert("section", &s);
-            }
-            let sc = filters::TeraShortcodes {
-                tera: &tera_md,
-                base,
-            };
+            let sc = may_call_shortcodes(text).then(|| {
+                let (pre_pages, _, tera_md) = shortcode_env();
+                let mut base = tera::Context::new();
+                base.insert("config", &config.to_template_json(lang));
+                base.insert("lang", lang);
+                match item {
+                    Item::Page(i) => base.insert("page", &pre_pages[i]),
+                    Item::Section(i) => {
+                        base.insert("section", &context::section(&library, i, Vec::new()))
+                    }
+                }
+                filters::TeraShortcodes {
+                    tera: tera_md,
+                    base,
+                }
+            });
             let ctx = MarkdownContext {
                 config: &config,
                 permalink,
                 relative_path: relative,
                 permalinks: &permalinks,
                 highlighter: highlighter.as_ref(),
-                shortcodes: Some(&sc),
+                shortcodes: sc.as_ref().map(|s| s as &dyn markdown::Shortcodes),
                 summary_cutoff: &cutoff,
                 raw_html,
             };
@@ -278,7 +285,7 @@ impl Site {
         };
         let caching = cache.is_some();
         let md_key = |source: &str, body: &str, relative: &str, lang: &str, policy: RawHtml| {
-            if !caching || body.contains("{{") || body.contains("{%") {
+            if !caching || may_call_shortcodes(body) {
                 return None;
             }
             let mut h = crate::incremental::hasher();
@@ -310,8 +317,7 @@ impl Site {
                         &p.permalink,
                         &p.file.relative,
                         &p.lang,
-                        Some(&pre_pages[i]),
-                        None,
+                        Item::Page(i),
                         &p.file.path,
                         policy,
                     )
@@ -341,8 +347,7 @@ impl Site {
                         &s.permalink,
                         &s.file.relative,
                         &s.lang,
-                        None,
-                        Some(context::section(&library, i, Vec::new())),
+                        Item::Section(i),
                         &s.file.path,
                         policy,
                     )
@@ -395,10 +400,12 @@ impl Site {
             pages_json.clone(),
             &vocabulary,
         );
-        if let Ok(mut w) = pre_data.warnings.lock() {
+        if let Some((_, pre_data, _)) = shortcode_site.get()
+            && let Ok(mut w) = pre_data.warnings.lock()
+        {
             diags.append(&mut w);
         }
-        drop(tera_md);
+        drop(shortcode_site);
         let recorder = options.record_calls.then(|| Arc::new(Recorder::default()));
         tera = with_functions(&tera, &data, &permalinks, recorder.as_ref());
         let (errors, warnings): (Vec<_>, Vec<_>) =
@@ -634,6 +641,11 @@ impl FromIterator<Diagnostic> for Diagnostics {
         d.extend(iter);
         d
     }
+}
+
+/// Can this Markdown call a shortcode? (Without `{{` or `{%`, it cannot.)
+fn may_call_shortcodes(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
 }
 
 /// A copy of `tera` with the site functions and the `markdown` filter registered.
