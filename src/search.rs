@@ -123,8 +123,34 @@ fn terms(
         .unwrap_or_default()
 }
 
-/// The documents of one language.
-pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<SearchDoc> {
+/// The text of each page's HTML, by a hash of the HTML (`serve` keeps them between builds).
+pub type Texts = std::collections::HashMap<u64, String>;
+
+/// The text of `html`, from `previous` when it holds it.
+fn text_of(html: &str, previous: Option<&Texts>) -> (u64, String) {
+    let key = crate::incremental::hash_bytes(html.as_bytes());
+    let text = previous
+        .and_then(|t| t.get(&key).cloned())
+        .unwrap_or_else(|| html_text(html));
+    (key, text)
+}
+
+/// The documents of one language (with the texts of their HTML, by hash, when `previous`
+/// texts are given).
+pub fn documents(
+    lib: &Library,
+    vocab: Option<&Vocabulary>,
+    lang: &str,
+    previous: Option<&Texts>,
+) -> (Vec<SearchDoc>, Texts) {
+    let mut texts = Texts::new();
+    let mut text = |html: &str| {
+        let (key, t) = text_of(html, previous);
+        if previous.is_some() {
+            texts.insert(key, t.clone());
+        }
+        t
+    };
     let label = |kind: Kind, id: &str| -> String {
         vocab
             .and_then(|v| v.label(kind, id, lang))
@@ -170,7 +196,7 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
             url: page.permalink.clone(),
             title: page.meta.title.clone().unwrap_or_default(),
             description: page.meta.description.clone().unwrap_or_default(),
-            body: html_text(&page.content),
+            body: text(&page.content),
             theme_labels: theme.iter().map(|id| label(Kind::Theme, id)).collect(),
             country_names: country.iter().map(|id| label(Kind::Country, id)).collect(),
             implementers: names("implementers"),
@@ -210,7 +236,7 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
             url: s.permalink.clone(),
             title: s.meta.title.clone().unwrap_or_default(),
             description: s.meta.description.clone().unwrap_or_default(),
-            body: html_text(&s.content),
+            body: text(&s.content),
             round_table: rt.into_iter().collect(),
             session: session.into_iter().collect(),
             ..SearchDoc::default()
@@ -218,7 +244,7 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
     }
     // Pages in path order: the same input always gives the same index.
     docs.sort_by(|a, b| a.url.cmp(&b.url));
-    docs
+    (docs, texts)
 }
 
 /// Every file of `search/`: one index per language, the module, the glue and the manifest.
@@ -227,10 +253,12 @@ pub fn documents(lib: &Library, vocab: Option<&Vocabulary>, lang: &str) -> Vec<S
 #[derive(Default)]
 pub struct IndexCache {
     by_lang: std::collections::HashMap<String, (Vec<SearchDoc>, Packed)>,
+    /// The texts of the pages' HTML, by language.
+    texts: std::collections::HashMap<String, Texts>,
 }
 
-/// A language's documents, its index, and whether the index was written afresh.
-type Built = (Vec<SearchDoc>, Packed, bool);
+/// A language's documents, their texts, its index, and whether the index was written afresh.
+type Built = (Vec<SearchDoc>, Texts, Packed, bool);
 
 pub fn files(
     lib: &Library,
@@ -257,27 +285,32 @@ pub fn files(
         .filter_map(|code| code.parse::<Lang>().ok().map(|lang| (code, lang)))
         .collect();
     let previous = cache.as_deref();
+    let no_texts = Texts::new();
     let built: Vec<Result<Built, String>> = langs
         .par_iter()
         .map(|&(code, lang)| {
-            let docs = documents(lib, vocab, code);
+            let texts = previous.map(|c| c.texts.get(code).unwrap_or(&no_texts));
+            let (docs, texts) = documents(lib, vocab, code, texts);
             let cached = previous
                 .and_then(|c| c.by_lang.get(code))
                 .filter(|(d, _)| *d == docs)
                 .map(|(_, packed)| packed.clone());
             match cached {
-                Some(packed) => Ok((docs, packed, false)),
+                Some(packed) => Ok((docs, texts, packed, false)),
                 None => write_index(lang, &docs)
-                    .map(|packed| (docs, packed, true))
+                    .map(|packed| (docs, texts, packed, true))
                     .map_err(|e| format!("search index ({code}): {e}")),
             }
         })
         .collect();
     let mut indexes = BTreeMap::new();
     for ((code, _), result) in langs.into_iter().zip(built) {
-        let (docs, packed, fresh) = result?;
-        if fresh && let Some(c) = cache.as_deref_mut() {
-            c.by_lang.insert(code.to_string(), (docs, packed.clone()));
+        let (docs, texts, packed, fresh) = result?;
+        if let Some(c) = cache.as_deref_mut() {
+            c.texts.insert(code.to_string(), texts);
+            if fresh {
+                c.by_lang.insert(code.to_string(), (docs, packed.clone()));
+            }
         }
         // The head first (the manifest names it), then the chunks it refers to.
         for (i, (name, bytes)) in packed.published(code).into_iter().enumerate() {

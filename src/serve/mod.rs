@@ -134,7 +134,7 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
     }
 
     let (tx, rx) = channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(20), None, tx)
+    let mut debouncer = new_debouncer(Duration::from_millis(10), None, tx)
         .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
     debouncer
         .watch(&opts.root, RecursiveMode::Recursive)

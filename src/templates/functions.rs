@@ -34,6 +34,20 @@ pub struct SiteData {
     pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
     /// A hash of each page's JSON, computed when first asked for (incremental builds).
     page_keys: std::sync::OnceLock<Vec<u64>>,
+    light_keys: std::sync::OnceLock<Vec<u64>>,
+}
+
+/// The hash of each value, in parallel.
+fn json_keys(values: &[Json]) -> Vec<u64> {
+    use rayon::prelude::*;
+    values
+        .par_iter()
+        .map(|v| {
+            let mut h = crate::incremental::hasher();
+            crate::incremental::hash_json(v, &mut h);
+            h.finish()
+        })
+        .collect()
 }
 
 impl SiteData {
@@ -58,23 +72,19 @@ impl SiteData {
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
             page_keys: std::sync::OnceLock::new(),
+            light_keys: std::sync::OnceLock::new(),
         })
     }
 
     /// A hash of each page's JSON, by page index: what render keys and fingerprints are made
     /// of.
     pub fn page_keys(&self) -> &[u64] {
-        self.page_keys.get_or_init(|| {
-            use rayon::prelude::*;
-            self.pages
-                .par_iter()
-                .map(|v| {
-                    let mut h = crate::incremental::hasher();
-                    crate::incremental::hash_json(v, &mut h);
-                    h.finish()
-                })
-                .collect()
-        })
+        self.page_keys.get_or_init(|| json_keys(&self.pages))
+    }
+
+    /// A hash of each page's light JSON ([`context::page_light`]), by page index.
+    pub fn light_keys(&self) -> &[u64] {
+        self.light_keys.get_or_init(|| json_keys(&self.light_pages))
     }
 
     /// The relative path of `path`'s version in `lang` (`blog/_index.md` → `blog/_index.en.md`).
@@ -341,9 +351,9 @@ impl Function for TermCounts {
 /// language sharing the most weighted taxonomy terms with a page, best first (a compendium
 /// extension; see [`crate::content::related`]).
 struct RelatedPages(Arc<SiteData>);
-impl Keyed for RelatedPages {}
-impl Function for RelatedPages {
-    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+impl RelatedPages {
+    /// The related pages' indexes.
+    fn find(&self, args: &HashMap<String, Json>) -> Result<Vec<usize>> {
         let d = &self.0;
         let path = required_str(args, "path", "related_pages")?;
         let by = required_str(args, "by", "related_pages")?;
@@ -362,10 +372,35 @@ impl Function for RelatedPages {
         let Some(i) = d.library.find_page(path.trim_start_matches("@/")) else {
             return Err(Error::msg(format!("`related_pages`: no page `{path}`")));
         };
-        let related =
-            crate::content::related::related(&d.library, &d.config, i, &weights, min_score, limit);
+        Ok(crate::content::related::related(
+            &d.library, &d.config, i, &weights, min_score, limit,
+        ))
+    }
+}
+
+impl Keyed for RelatedPages {
+    /// The related pages' keys: their JSON is not copied to be hashed.
+    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
+        let related = self.find(args).ok()?;
+        let keys = self.0.light_keys();
+        let mut h = crate::incremental::hasher();
+        "related_pages".hash(&mut h);
+        related.len().hash(&mut h);
+        for p in related {
+            keys.get(p).hash(&mut h);
+        }
+        Some(h.finish())
+    }
+}
+
+impl Function for RelatedPages {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let related = self.find(args)?;
         Ok(Json::Array(
-            related.iter().map(|&p| d.light_pages[p].clone()).collect(),
+            related
+                .iter()
+                .map(|&p| self.0.light_pages[p].clone())
+                .collect(),
         ))
     }
 }
