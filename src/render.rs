@@ -147,13 +147,30 @@ impl Renderer<'_> {
         ctx: impl FnOnce() -> Context,
         source: &Path,
     ) -> Result<String, Diagnostic> {
+        self.render_returning(template, key, ctx, source).0
+    }
+
+    /// [`Renderer::render`], giving back the context when one was built (so that what it
+    /// holds can be reused without copying it).
+    fn render_returning(
+        &self,
+        template: &str,
+        key: impl FnOnce(&mut KeyHasher),
+        ctx: impl FnOnce() -> Context,
+        source: &Path,
+    ) -> (Result<String, Diagnostic>, Option<Context>) {
         let name = templates::resolve(self.tera, template);
         if !templates::exists(self.tera, &name) {
-            return Err(
-                Diagnostic::error(source, format!("template `{template}` not found"))
-                    .with_help("add it to templates/ or to the theme's templates/"),
-            );
+            let d = Diagnostic::error(source, format!("template `{template}` not found"))
+                .with_help("add it to templates/ or to the theme's templates/");
+            return (Err(d), None);
         }
+        let mut built = None;
+        let mut render = |ctx: Context| {
+            let r = self.tera.render(&name, &ctx);
+            built = Some(ctx);
+            r
+        };
         let result = match self.session {
             Some(s) => {
                 let mut h = hasher();
@@ -162,19 +179,20 @@ impl Renderer<'_> {
                 if cfg!(debug_assertions) {
                     let ctx = ctx();
                     let check = Session::context_hash(&name, &ctx, CONTEXT_KEYS);
-                    s.render(h.finish(), Some(check), || self.tera.render(&name, &ctx))
+                    s.render(h.finish(), Some(check), || render(ctx))
                 } else {
-                    s.render(h.finish(), None, || self.tera.render(&name, &ctx()))
+                    s.render(h.finish(), None, || render(ctx()))
                 }
             }
-            None => self.tera.render(&name, &ctx()),
+            None => render(ctx()),
         };
-        result.map_err(|e| {
+        let result = result.map_err(|e| {
             Diagnostic::error(
                 source,
                 format!("template `{template}` failed: {}", tera_error_chain(&e)),
             )
-        })
+        });
+        (result, built)
     }
 
     fn alias(&self, path: &str, url: &str) -> Result<OutputFile, Diagnostic> {
@@ -428,27 +446,9 @@ impl Renderer<'_> {
             h.finish()
         };
         let term_json = |term: &TaxonomyTerm| context::term(term, self.pages, true);
-        let key = |h: &mut KeyHasher| {
-            (&t.lang, kind_key, &t.permalink, &t.path).hash(h);
-            for term in &t.items {
-                self.hash_term(h, term);
-            }
-        };
-        let ctx = || {
-            let mut ctx = self.base_context(&t.lang);
-            let terms = t.items.iter().map(term_json).collect();
-            ctx.extend(owned_context(vec![
-                ("taxonomy", kind.clone()),
-                ("terms", Json::Array(terms)),
-            ]));
-            ctx.insert("current_url", &t.permalink);
-            ctx.insert("current_path", &t.path);
-            ctx
-        };
-        match self.render(&list_tpl, key, ctx, cfg) {
-            Ok(html) => out.push(OutputFile::text(file_for_path(&t.path), html)),
-            Err(d) => diags.push(d),
-        }
+        // Each term's JSON (all its pages) as its own page's render built it: the list reuses
+        // it instead of copying every page again.
+        let mut built_terms: Vec<Option<Json>> = Vec::with_capacity(t.items.len());
         for term in &t.items {
             let single = |current: (&str, &str), paginator: Option<Json>| {
                 let mut ctx = self.base_context(&t.lang);
@@ -463,6 +463,7 @@ impl Renderer<'_> {
                 ctx.insert("current_path", current.1);
                 ctx
             };
+            let mut built = None;
             match t.kind.paginate_by {
                 Some(per) if per > 0 => {
                     let pp = t.kind.paginate_path();
@@ -498,18 +499,47 @@ impl Renderer<'_> {
                         self.hash_term(h, term);
                     };
                     let ctx = || single((&term.permalink, &term.path), None);
-                    match self.render(&single_tpl, key, ctx, cfg) {
+                    let (result, ctx) = self.render_returning(&single_tpl, key, ctx, cfg);
+                    match result {
                         Ok(html) => out.push(OutputFile::text(file_for_path(&term.path), html)),
                         Err(d) => diags.push(d),
                     }
+                    built = ctx.and_then(|mut c| c.remove("term"));
                 }
             }
+            built_terms.push(built);
             if t.kind.feed {
                 match self.feeds_for(&t.lang, &term.path, &term.pages, None, Some(term)) {
                     Ok(f) => out.extend(f),
                     Err(d) => diags.extend(d),
                 }
             }
+        }
+        let key = |h: &mut KeyHasher| {
+            (&t.lang, kind_key, &t.permalink, &t.path).hash(h);
+            for term in &t.items {
+                self.hash_term(h, term);
+            }
+        };
+        let ctx = || {
+            let mut ctx = self.base_context(&t.lang);
+            let terms = t
+                .items
+                .iter()
+                .zip(built_terms)
+                .map(|(term, built)| built.unwrap_or_else(|| term_json(term)))
+                .collect();
+            ctx.extend(owned_context(vec![
+                ("taxonomy", kind.clone()),
+                ("terms", Json::Array(terms)),
+            ]));
+            ctx.insert("current_url", &t.permalink);
+            ctx.insert("current_path", &t.path);
+            ctx
+        };
+        match self.render(&list_tpl, key, ctx, cfg) {
+            Ok(html) => out.push(OutputFile::text(file_for_path(&t.path), html)),
+            Err(d) => diags.push(d),
         }
         if diags.is_empty() {
             Ok(out)
