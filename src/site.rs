@@ -205,15 +205,18 @@ impl Site {
                 (pre_pages, pre_data, tera_md)
             })
         };
-        let render_md = |text: &str,
-                         source: &str,
-                         body_offset: usize,
-                         permalink: &str,
-                         relative: &str,
-                         lang: &str,
-                         item: Item,
-                         path: &Path,
-                         raw_html: RawHtml| {
+        let render_md = |job: &MarkdownJob| {
+            let MarkdownJob {
+                text,
+                source,
+                body_offset,
+                permalink,
+                relative,
+                lang,
+                item,
+                path,
+                raw_html,
+            } = *job;
             let sc = may_call_shortcodes(text).then(|| {
                 let (pre_pages, _, tera_md) = shortcode_env();
                 let mut base = tera::Context::new();
@@ -284,76 +287,30 @@ impl Site {
             h.finish()
         };
         let caching = cache.is_some();
-        let md_key = |source: &str, body: &str, relative: &str, lang: &str, policy: RawHtml| {
-            if !caching || may_call_shortcodes(body) {
-                return None;
-            }
-            let mut h = crate::incremental::hasher();
-            (generation, permalinks_key, source, relative, lang, policy).hash(&mut h);
-            Some(h.finish())
-        };
         let rendered_md = std::sync::atomic::AtomicUsize::new(0);
-        let cached_md = |key: Option<u64>, render: &dyn Fn() -> MarkdownResult| match key
-            .and_then(|k| previous_md.get(&k))
-        {
-            Some(r) => (r.clone(), key),
-            None => {
-                rendered_md.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                (render(), key)
+        // A job's result, and its cache key when it has one.
+        let markdown_of = |job: &MarkdownJob| -> (MarkdownResult, Option<u64>) {
+            let key = (caching && !may_call_shortcodes(job.text)).then(|| {
+                let mut h = crate::incremental::hasher();
+                (generation, permalinks_key, job.source, job.relative).hash(&mut h);
+                (job.lang, job.raw_html).hash(&mut h);
+                h.finish()
+            });
+            match key.and_then(|k| previous_md.get(&k)) {
+                Some(r) => (r.clone(), key),
+                None => {
+                    rendered_md.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (render_md(job), key)
+                }
             }
         };
-        let page_results: Vec<_> = library
-            .pages
-            .par_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let policy = raw_html_policy(&library, &p.ancestors, practice::is_practice(p));
-                let key = md_key(&p.source, p.body(), &p.file.relative, &p.lang, policy);
-                cached_md(key, &|| {
-                    render_md(
-                        p.body(),
-                        &p.source,
-                        p.body_offset,
-                        &p.permalink,
-                        &p.file.relative,
-                        &p.lang,
-                        Item::Page(i),
-                        &p.file.path,
-                        policy,
-                    )
-                })
-            })
+        let jobs: Vec<MarkdownJob> = (0..library.pages.len())
+            .map(|i| MarkdownJob::page(&library, i))
+            .chain((0..library.sections.len()).map(|i| MarkdownJob::section(&library, i)))
             .collect();
-        let section_results: Vec<_> = library
-            .sections
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let policy = raw_html_policy(
-                    &library,
-                    &[
-                        s.ancestors.as_slice(),
-                        std::slice::from_ref(&s.file.relative),
-                    ]
-                    .concat(),
-                    s.file.components.first().map(String::as_str) == Some(practice::SECTION),
-                );
-                let key = md_key(&s.source, s.body(), &s.file.relative, &s.lang, policy);
-                cached_md(key, &|| {
-                    render_md(
-                        s.body(),
-                        &s.source,
-                        s.body_offset,
-                        &s.permalink,
-                        &s.file.relative,
-                        &s.lang,
-                        Item::Section(i),
-                        &s.file.path,
-                        policy,
-                    )
-                })
-            })
-            .collect();
+        let mut page_results: Vec<_> = jobs.par_iter().map(markdown_of).collect();
+        let section_results = page_results.split_off(library.pages.len());
+        drop(jobs);
         let mut next_md = HashMap::new();
         for (result, key) in page_results.iter().chain(&section_results) {
             if let Some(k) = key {
@@ -640,6 +597,59 @@ impl FromIterator<Diagnostic> for Diagnostics {
         let mut d = Diagnostics::new();
         d.extend(iter);
         d
+    }
+}
+
+/// One file's Markdown to render, and what its rendering depends on.
+#[derive(Clone, Copy)]
+struct MarkdownJob<'a> {
+    text: &'a str,
+    /// The whole file, where diagnostics are located.
+    source: &'a str,
+    body_offset: usize,
+    permalink: &'a str,
+    relative: &'a str,
+    lang: &'a str,
+    item: Item,
+    path: &'a Path,
+    raw_html: RawHtml,
+}
+
+impl<'a> MarkdownJob<'a> {
+    fn page(lib: &'a Library, i: usize) -> MarkdownJob<'a> {
+        let p = &lib.pages[i];
+        MarkdownJob {
+            text: p.body(),
+            source: &p.source,
+            body_offset: p.body_offset,
+            permalink: &p.permalink,
+            relative: &p.file.relative,
+            lang: &p.lang,
+            item: Item::Page(i),
+            path: &p.file.path,
+            raw_html: raw_html_policy(lib, &p.ancestors, practice::is_practice(p)),
+        }
+    }
+
+    fn section(lib: &'a Library, i: usize) -> MarkdownJob<'a> {
+        let s = &lib.sections[i];
+        let ancestors = [
+            s.ancestors.as_slice(),
+            std::slice::from_ref(&s.file.relative),
+        ]
+        .concat();
+        let in_practices = s.file.components.first().map(String::as_str) == Some(practice::SECTION);
+        MarkdownJob {
+            text: s.body(),
+            source: &s.source,
+            body_offset: s.body_offset,
+            permalink: &s.permalink,
+            relative: &s.file.relative,
+            lang: &s.lang,
+            item: Item::Section(i),
+            path: &s.file.path,
+            raw_html: raw_html_policy(lib, &ancestors, in_practices),
+        }
     }
 }
 
