@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use compendium::config::Config;
 use compendium::content::front_matter;
 use compendium::markdown::{self, MarkdownContext};
+use compendium::output::{MemorySink, Sink};
 use compendium::{BuildOptions, Site};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -92,7 +93,10 @@ fn template_rendering(c: &mut Criterion) {
     let mut group = c.benchmark_group("templates");
     group.sample_size(10);
     group.bench_function("render the bundled site (all pages, feeds, search)", |b| {
-        b.iter(|| black_box(site.render().map(|f| f.len()).unwrap_or(0)))
+        b.iter(|| {
+            let sink = MemorySink::default();
+            black_box(site.render(&sink).map(|()| sink.len()).unwrap_or(0))
+        })
     });
     group.finish();
 }
@@ -141,7 +145,8 @@ fn skewed_corpus(c: &mut Criterion) {
         group.bench_function(format!("load + render, {n} pages"), |b| {
             b.iter(|| {
                 let mut site = Site::load(dir.path(), &BuildOptions::default()).expect("loads");
-                black_box(site.render().map(|f| f.len()).unwrap_or(0))
+                let sink = MemorySink::default();
+                black_box(site.render(&sink).map(|()| sink.len()).unwrap_or(0))
             })
         });
     }

@@ -16,7 +16,7 @@ use crate::content::section::Section;
 use crate::content::taxonomy::TaxonomyTerm;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{KeyHasher, Session, hash_json, hasher};
-use crate::output::{Content, OutputFile};
+use crate::output::{Content, OutputError, OutputFile, Rank, Sink, stage};
 use crate::templates::{self, context, tera_error_chain};
 
 /// A Tera context holding `values` as they are (inserting a JSON value into a context the
@@ -38,13 +38,42 @@ pub struct Renderer<'a> {
     pub tera: &'a Tera,
     pub library: &'a Library,
     /// Every page as JSON (see [`context::page`]).
-    pub pages: &'a [Json],
+    pub pages: &'a context::PageJson,
     /// What templates see as `config`, per language.
     pub config_json: std::collections::HashMap<String, Json>,
     /// With a session: a hash of each page's JSON, and of each section's without its pages,
     /// from which render keys are made (see [`Renderer::render`]).
     pub page_keys: &'a [u64],
     pub section_keys: Vec<u64>,
+    /// Where each job's files go as soon as they are rendered.
+    pub sink: &'a dyn Sink,
+}
+
+/// A problem of the output, as a diagnostic on the file it concerns.
+pub fn output_diagnostic(e: OutputError) -> Diagnostic {
+    match &e {
+        OutputError::Io { path, .. } => Diagnostic::error(path, e.to_string()),
+        OutputError::Source { path, .. } => {
+            Diagnostic::error(path, format!("file vanished during the build: {e}"))
+        }
+        OutputError::Escapes(p) => Diagnostic::error(p, e.to_string()),
+    }
+}
+
+/// Hands `files` to `sink` as job `job` of stage `stage`; every file that fails is reported.
+pub fn deliver(
+    sink: &dyn Sink,
+    stage: u8,
+    job: usize,
+    files: Vec<OutputFile>,
+) -> Result<(), Vec<Diagnostic>> {
+    let diags: Vec<Diagnostic> = files
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, f)| sink.put(Rank::new(stage, job, k), f).err())
+        .map(output_diagnostic)
+        .collect();
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 impl Renderer<'_> {
@@ -209,47 +238,43 @@ impl Renderer<'_> {
         Ok(OutputFile::text(file_for_path(path), html))
     }
 
-    /// Renders the whole site. All problems are returned together.
-    pub fn render_all(&self) -> Rendered {
+    /// Renders the whole site into the sink, each job's files as soon as they are rendered.
+    /// All problems are returned together.
+    pub fn render_all(&self) -> Result<(), Vec<Diagnostic>> {
         let lib = self.library;
-        let page_jobs: Vec<Rendered> = (0..lib.pages.len())
+        let deliver =
+            |stage: u8, job: usize, r: Rendered| r.and_then(|f| deliver(self.sink, stage, job, f));
+        let statics = self
+            .static_dirs()
+            .into_iter()
+            .enumerate()
+            .map(|(dir, files)| deliver(stage::STATIC, dir, Ok(files)));
+        let pages: Vec<_> = (0..lib.pages.len())
             .into_par_iter()
             .filter(|&i| lib.pages[i].meta.render)
-            .map(|i| self.render_page(i))
+            .map(|i| deliver(stage::PAGES, i, self.render_page(i)))
             .collect();
-        let section_jobs: Vec<Rendered> = (0..lib.sections.len())
+        let sections: Vec<_> = (0..lib.sections.len())
             .into_par_iter()
-            .map(|i| self.render_section(i))
+            .map(|i| deliver(stage::SECTIONS, i, self.render_section(i)))
             .collect();
-        let taxonomy_jobs: Vec<Rendered> = (0..lib.taxonomies.len())
+        let taxonomies: Vec<_> = (0..lib.taxonomies.len())
             .into_par_iter()
-            .map(|i| self.render_taxonomy(i))
+            .map(|i| deliver(stage::TAXONOMIES, i, self.render_taxonomy(i)))
             .collect();
-        let mut files = Vec::new();
-        let mut diags = Vec::new();
-        for r in page_jobs
-            .into_iter()
-            .chain(section_jobs)
-            .chain(taxonomy_jobs)
-            .chain([self.render_feeds(), self.render_site_files()])
-        {
-            match r {
-                Ok(f) => files.extend(f),
-                Err(d) => diags.extend(d),
-            }
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        // Later files win (static files never replace rendered pages, as in Zola).
-        let mut by_path: BTreeMap<String, OutputFile> = BTreeMap::new();
-        for f in self.static_files() {
-            by_path.insert(f.path.clone(), f);
-        }
-        for f in files {
-            by_path.insert(f.path.clone(), f);
-        }
-        Ok(by_path.into_values().collect())
+        let rest = [
+            deliver(stage::FEEDS, 0, self.render_feeds()),
+            deliver(stage::SITE_FILES, 0, self.render_site_files()),
+        ];
+        let diags: Vec<Diagnostic> = statics
+            .chain(pages)
+            .chain(sections)
+            .chain(taxonomies)
+            .chain(rest)
+            .filter_map(Result::err)
+            .flatten()
+            .collect();
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     fn render_page(&self, i: usize) -> Rendered {
@@ -299,7 +324,7 @@ impl Renderer<'_> {
     }
 
     fn section_pages_json(&self, s: &Section) -> Vec<Json> {
-        s.pages.iter().map(|&p| self.pages[p].clone()).collect()
+        s.pages.iter().map(|&p| self.pages.get(p)).collect()
     }
 
     fn render_section(&self, i: usize) -> Rendered {
@@ -598,7 +623,7 @@ impl Renderer<'_> {
             };
             let ctx = || {
                 let mut ctx = self.base_context(lang);
-                let pages = dated.iter().map(|&p| self.pages[p].clone()).collect();
+                let pages = dated.iter().map(|&p| self.pages.get(p)).collect();
                 let mut values = vec![
                     ("pages", Json::Array(pages)),
                     ("feed_url", Json::String(feed_url.clone())),
@@ -775,7 +800,7 @@ impl Renderer<'_> {
     }
 
     /// The theme's static files, then the site's (which win).
-    fn static_files(&self) -> Vec<OutputFile> {
+    fn static_dirs(&self) -> Vec<Vec<OutputFile>> {
         let mut dirs = Vec::new();
         if let Some(t) = &self.config.theme {
             dirs.push(self.root.join("themes").join(t).join("static"));
@@ -783,7 +808,9 @@ impl Renderer<'_> {
         dirs.push(self.root.join("static"));
         let mut out = Vec::new();
         for dir in dirs {
+            let mut files = Vec::new();
             if !dir.is_dir() {
+                out.push(files);
                 continue;
             }
             for file in crate::content::walk::list_files(&dir, &self.config.ignored_static) {
@@ -794,11 +821,12 @@ impl Renderer<'_> {
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
                     .join("/");
-                out.push(OutputFile {
+                files.push(OutputFile {
                     path: rel,
                     content: Content::Copy(file),
                 });
             }
+            out.push(files);
         }
         out
     }

@@ -15,9 +15,10 @@ use crate::content::walk;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Position};
 use crate::incremental::{LoadCache, MarkdownResult, Recorder, RenderCache, Session};
 use crate::markdown::{self, Highlighter, MarkdownContext, RawHtml};
-use crate::output::{Content, OutputFile};
+use crate::output::{DiskSink, MemorySink, NullSink, OutputFile, Sink, stage};
 use crate::practice;
 use crate::render::Renderer;
+use crate::render::deliver;
 use crate::templates::{self, context, filters, functions::SiteData};
 use crate::vocabulary::Vocabulary;
 
@@ -43,7 +44,7 @@ pub struct Site {
     /// Hash of the templates and the config: renders of another generation are not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
-    pages_json: Arc<Vec<serde_json::Value>>,
+    pages_json: Arc<context::PageJson>,
     highlighter: Option<Highlighter>,
     data: Arc<SiteData>,
     /// Warnings found so far.
@@ -191,16 +192,10 @@ impl Site {
         let shortcode_site = std::sync::OnceLock::new();
         let shortcode_env = || {
             shortcode_site.get_or_init(|| {
-                let pre_pages: Vec<serde_json::Value> = (0..library.pages.len())
-                    .map(|i| context::page(&library, i))
-                    .collect();
-                let pre_data = SiteData::new(
-                    root,
-                    &config,
-                    Arc::new(library.clone()),
-                    Arc::new(pre_pages.clone()),
-                    &vocabulary,
-                );
+                let snapshot = Arc::new(library.clone());
+                let pre_pages = Arc::new(context::PageJson::new(snapshot.clone(), true));
+                let pre_data =
+                    SiteData::new(root, &config, snapshot, pre_pages.clone(), &vocabulary);
                 let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
                 (pre_pages, pre_data, tera_md)
             })
@@ -223,7 +218,7 @@ impl Site {
                 base.insert("config", &config.to_template_json(lang));
                 base.insert("lang", lang);
                 match item {
-                    Item::Page(i) => base.insert("page", &pre_pages[i]),
+                    Item::Page(i) => pre_pages.with(i, |p| base.insert("page", p)),
                     Item::Section(i) => {
                         base.insert("section", &context::section(&library, i, Vec::new()))
                     }
@@ -344,12 +339,12 @@ impl Site {
         check_anchors(&library, &mut diags);
         library.fill_backlinks();
 
-        let pages_json: Vec<serde_json::Value> = (0..library.pages.len())
-            .into_par_iter()
-            .map(|i| context::page(&library, i))
-            .collect();
         let library = Arc::new(library);
-        let pages_json = Arc::new(pages_json);
+        // Kept only by `serve` (which records calls), whose render keys hash every page.
+        let pages_json = Arc::new(context::PageJson::new(
+            library.clone(),
+            options.record_calls,
+        ));
         let data = SiteData::new(
             root,
             &config,
@@ -387,9 +382,9 @@ impl Site {
         })
     }
 
-    /// Renders every output file.
-    pub fn render(&mut self) -> Result<Vec<OutputFile>, BuildFailed> {
-        self.render_with(None, None)
+    /// Renders every output file into `sink`.
+    pub fn render(&mut self, sink: &dyn Sink) -> Result<(), BuildFailed> {
+        self.render_with(None, None, sink)
     }
 
     /// Renders every output file, reusing the renders of `cache` whose inputs did not change
@@ -397,7 +392,8 @@ impl Site {
     pub fn render_incremental(
         &mut self,
         cache: &mut RenderCache,
-    ) -> Result<Vec<OutputFile>, BuildFailed> {
+        sink: &dyn Sink,
+    ) -> Result<(), BuildFailed> {
         let recorder = self
             .recorder
             .clone()
@@ -411,7 +407,7 @@ impl Site {
             .into_iter()
             .collect();
         let session = Session::start(cache, generation, recorder, functions);
-        let result = self.render_with(Some(&session), Some(&mut cache.search));
+        let result = self.render_with(Some(&session), Some(&mut cache.search), sink);
         session.finish(cache, generation);
         result
     }
@@ -420,7 +416,8 @@ impl Site {
         &mut self,
         session: Option<&Session>,
         search_cache: Option<&mut crate::search::IndexCache>,
-    ) -> Result<Vec<OutputFile>, BuildFailed> {
+        sink: &dyn Sink,
+    ) -> Result<(), BuildFailed> {
         let (page_keys, section_keys) = match session {
             Some(_) => (self.data.page_keys(), Renderer::section_keys(&self.library)),
             None => (&[][..], Vec::new()),
@@ -440,57 +437,71 @@ impl Site {
                 .keys()
                 .map(|l| (l.clone(), self.config.to_template_json(l)))
                 .collect(),
+            sink,
         };
-        let result = renderer.render_all();
-        if let Ok(mut w) = self.data.warnings.lock() {
-            self.warnings.append(&mut w);
-        }
-        let mut files = result.map_err(|d| {
-            fail(Diagnostics::from_iter(
-                d.into_iter().chain(self.warnings.clone()),
-            ))
-        })?;
-        if let Some(v) = &self.vocabulary {
-            let data = crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
-                fail(Diagnostics::from_iter([Diagnostic::error(
-                    self.root.join("content"),
-                    format!("cannot write the open data: {e}"),
-                )]))
-            })?;
-            files.extend(data);
-        }
-        if self.config.build_search_index {
-            let search = crate::search::files(
+        let content = self.root.join("content");
+        // The search index needs only the library: it is built, and written, while the pages
+        // render (rendering waits on the file system much of the time).
+        let search = || -> Result<(), Vec<Diagnostic>> {
+            if !self.config.build_search_index {
+                return Ok(());
+            }
+            let files = crate::search::files(
                 &self.library,
                 &self.config,
                 self.vocabulary.as_ref(),
                 search_cache,
             )
-            .map_err(|e| {
-                fail(Diagnostics::from_iter([Diagnostic::error(
-                    self.root.join("content"),
-                    e,
-                )]))
+            .map_err(|e| vec![Diagnostic::error(&content, e)])?;
+            deliver(sink, stage::SEARCH, 0, files)
+        };
+        let (rendered, searched) = rayon::join(|| renderer.render_all(), search);
+        if let Ok(mut w) = self.data.warnings.lock() {
+            self.warnings.append(&mut w);
+        }
+        let fail_with = |d: Vec<Diagnostic>, warnings: &[Diagnostic]| {
+            fail(Diagnostics::from_iter(
+                d.into_iter().chain(warnings.iter().cloned()),
+            ))
+        };
+        let errors: Vec<Diagnostic> = [rendered, searched]
+            .into_iter()
+            .filter_map(Result::err)
+            .flatten()
+            .collect();
+        if !errors.is_empty() {
+            return Err(fail_with(errors, &self.warnings));
+        }
+        let mut late: Vec<(u8, Vec<OutputFile>)> = Vec::new();
+        if let Some(v) = &self.vocabulary {
+            let data = crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
+                let d = Diagnostic::error(&content, format!("cannot write the open data: {e}"));
+                fail_with(vec![d], &self.warnings)
             })?;
-            files.extend(search);
+            late.push((stage::OPEN_DATA, data));
         }
         if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
-            files.push(self.translation_status_page()?);
+            late.push((stage::TRANSLATIONS, vec![self.translation_status_page()?]));
         }
         if let Some(css) = self.highlighter.as_ref().and_then(Highlighter::stylesheet) {
-            files.push(OutputFile::text("syntax-theme.css", css));
+            late.push((
+                stage::SYNTAX_CSS,
+                vec![OutputFile::text("syntax-theme.css", css)],
+            ));
         }
-        for f in &files {
-            if let Content::Copy(p) = &f.content
-                && !p.is_file()
-            {
-                return Err(fail(Diagnostics::from_iter([Diagnostic::error(
-                    p,
-                    "file vanished during the build",
-                )])));
-            }
+        for (stage, files) in late {
+            deliver(sink, stage, 0, files).map_err(|d| fail_with(d, &self.warnings))?;
         }
-        Ok(files)
+        for path in sink.collisions() {
+            self.warnings.push(Diagnostic::warning(
+                &content,
+                format!(
+                    "more than one output of the site has the path `{path}`; the one of the \
+                     latest stage (pages, sections, taxonomies, feeds, site files) is kept"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The maintainers' page listing each practice's translations and whether they are current.
@@ -543,7 +554,7 @@ impl Site {
 /// warnings of a good site.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnostic>), BuildFailed> {
     let mut site = Site::load(root, options)?;
-    site.render()?;
+    site.render(&NullSink::default())?;
     let warnings = site.warnings.clone();
     Ok((site, warnings))
 }
@@ -563,17 +574,13 @@ pub fn build_in_memory(
         ..options.clone()
     };
     let mut site = Site::load_cached(root, &options, Some(&mut cache.load))?;
-    let files = site.render_incremental(cache)?;
-    let memory = crate::output::to_memory(files).map_err(|e| {
-        fail(Diagnostics::from_iter([Diagnostic::error(
-            root,
-            format!("cannot read a file of the site: {e}"),
-        )]))
-    })?;
-    Ok((memory, site.warnings))
+    let sink = MemorySink::default();
+    site.render_incremental(cache, &sink)?;
+    Ok((sink.into_files(), site.warnings))
 }
 
-/// Loads, validates and renders `root`, then writes it to `output` (swapped in at the end).
+/// Loads, validates and renders `root`, writing each file as it is rendered into a folder
+/// beside `output` that replaces it at the end (a failed build leaves `output` as it was).
 pub fn build(
     root: &Path,
     output: &Path,
@@ -581,14 +588,16 @@ pub fn build(
 ) -> Result<(Summary, Vec<Diagnostic>, std::time::Duration), BuildFailed> {
     let start = Instant::now();
     let mut site = Site::load(root, options)?;
-    let files = site.render()?;
-    crate::output::write_to_disk(&files, output).map_err(|e| {
+    let written = |e: crate::output::OutputError| {
         fail(Diagnostics::from_iter([Diagnostic::error(
             output,
             e.to_string(),
         )]))
-    })?;
-    let summary = site.summary(files.len());
+    };
+    let sink = DiskSink::create(output).map_err(written)?;
+    site.render(&sink)?;
+    let summary = site.summary(sink.len());
+    sink.finish().map_err(written)?;
     Ok((summary, site.warnings, start.elapsed()))
 }
 

@@ -1,6 +1,9 @@
 //! What templates see: pages, sections, taxonomies and paginators as JSON, shaped as Zola
 //! serializes them.
 
+use std::sync::Arc;
+
+use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
 use crate::config::Config;
@@ -107,6 +110,51 @@ pub fn page(lib: &Library, i: usize) -> Json {
     })
 }
 
+/// Every page as templates see it ([`page`]), by index: built once and kept (`serve`, whose
+/// render keys hash every page), or built each time a template needs one (`build`: kept,
+/// the 30,000 pages of a large site take more memory than the rest of the build together,
+/// and building one costs about what copying it does).
+pub struct PageJson {
+    library: Arc<Library>,
+    kept: Option<Vec<Json>>,
+}
+
+impl PageJson {
+    pub fn new(library: Arc<Library>, keep: bool) -> PageJson {
+        let kept = keep.then(|| {
+            (0..library.pages.len())
+                .into_par_iter()
+                .map(|i| page(&library, i))
+                .collect()
+        });
+        PageJson { library, kept }
+    }
+
+    /// Page `i`'s JSON, to own.
+    pub fn get(&self, i: usize) -> Json {
+        match &self.kept {
+            Some(kept) => kept[i].clone(),
+            None => page(&self.library, i),
+        }
+    }
+
+    /// `f` of page `i`'s JSON, without copying a kept one.
+    pub fn with<R>(&self, i: usize, f: impl FnOnce(&Json) -> R) -> R {
+        match &self.kept {
+            Some(kept) => f(&kept[i]),
+            None => f(&page(&self.library, i)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.library.pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A page reduced to what lists need (no content, summary, table of contents, translations
 /// or backlinks): what `get_pages` returns, cheap to copy into every page's context.
 pub fn page_light(lib: &Library, i: usize) -> Json {
@@ -127,13 +175,13 @@ pub fn page_light(lib: &Library, i: usize) -> Json {
     })
 }
 
-pub fn page_with_siblings(lib: &Library, pages: &[Json], i: usize) -> Json {
-    let mut v = pages[i].clone();
+pub fn page_with_siblings(lib: &Library, pages: &PageJson, i: usize) -> Json {
+    let mut v = pages.get(i);
     if let Some(l) = lib.pages[i].lower {
-        v["lower"] = pages[l].clone();
+        v["lower"] = pages.get(l);
     }
     if let Some(h) = lib.pages[i].higher {
-        v["higher"] = pages[h].clone();
+        v["higher"] = pages.get(h);
     }
     v
 }
@@ -174,9 +222,9 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
     })
 }
 
-pub fn term(t: &TaxonomyTerm, pages: &[Json], with_pages: bool) -> Json {
+pub fn term(t: &TaxonomyTerm, pages: &PageJson, with_pages: bool) -> Json {
     let list: Vec<Json> = if with_pages {
-        t.pages.iter().map(|&p| pages[p].clone()).collect()
+        t.pages.iter().map(|&p| pages.get(p)).collect()
     } else {
         Vec::new()
     };
@@ -190,7 +238,7 @@ pub fn term(t: &TaxonomyTerm, pages: &[Json], with_pages: bool) -> Json {
     })
 }
 
-pub fn taxonomy(t: &Taxonomy, pages: &[Json], with_pages: bool) -> Json {
+pub fn taxonomy(t: &Taxonomy, pages: &PageJson, with_pages: bool) -> Json {
     json!({
         "kind": t.kind,
         "lang": t.lang,
@@ -245,7 +293,7 @@ pub fn paginator(
     per: usize,
     total: usize,
     base_url: &str,
-    pages: &[Json],
+    pages: &PageJson,
 ) -> Json {
     let p = &pagers[k];
     json!({
@@ -258,6 +306,6 @@ pub fn paginator(
         "next": pagers.get(k + 1).map(|n| Json::String(n.permalink.clone())).unwrap_or(Json::Null),
         "total_pages": total,
         "current_index": p.index,
-        "pages": p.pages.iter().map(|&i| pages[i].clone()).collect::<Vec<_>>(),
+        "pages": p.pages.iter().map(|&i| pages.get(i)).collect::<Vec<_>>(),
     })
 }

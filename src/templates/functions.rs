@@ -23,7 +23,7 @@ pub struct SiteData {
     pub config: Config,
     pub library: Arc<Library>,
     /// Every page as JSON, by page index.
-    pub pages: Arc<Vec<Json>>,
+    pub pages: Arc<context::PageJson>,
     /// Every page reduced for lists (see [`context::page_light`]), by page index.
     pub light_pages: Vec<Json>,
     /// Warnings raised while rendering (a missing translation key, for instance).
@@ -38,16 +38,15 @@ pub struct SiteData {
 }
 
 /// The hash of each value, in parallel.
+fn json_key(v: &Json) -> u64 {
+    let mut h = crate::incremental::hasher();
+    crate::incremental::hash_json(v, &mut h);
+    h.finish()
+}
+
 fn json_keys(values: &[Json]) -> Vec<u64> {
     use rayon::prelude::*;
-    values
-        .par_iter()
-        .map(|v| {
-            let mut h = crate::incremental::hasher();
-            crate::incremental::hash_json(v, &mut h);
-            h.finish()
-        })
-        .collect()
+    values.par_iter().map(json_key).collect()
 }
 
 impl SiteData {
@@ -57,7 +56,7 @@ impl SiteData {
         root: &Path,
         config: &Config,
         library: Arc<Library>,
-        pages: Arc<Vec<Json>>,
+        pages: Arc<context::PageJson>,
         vocabulary: &Option<crate::vocabulary::Vocabulary>,
     ) -> Arc<SiteData> {
         Arc::new(SiteData {
@@ -79,7 +78,13 @@ impl SiteData {
     /// A hash of each page's JSON, by page index: what render keys and fingerprints are made
     /// of.
     pub fn page_keys(&self) -> &[u64] {
-        self.page_keys.get_or_init(|| json_keys(&self.pages))
+        use rayon::prelude::*;
+        self.page_keys.get_or_init(|| {
+            (0..self.pages.len())
+                .into_par_iter()
+                .map(|i| self.pages.with(i, json_key))
+                .collect()
+        })
     }
 
     /// A hash of each page's light JSON ([`context::page_light`]), by page index.
@@ -106,7 +111,7 @@ impl SiteData {
             self.library.sections[i]
                 .pages
                 .iter()
-                .map(|&p| self.pages[p].clone())
+                .map(|&p| self.pages.get(p))
                 .collect()
         };
         context::section(&self.library, i, pages)
@@ -457,7 +462,7 @@ impl Function for GetPage {
         let path = required_str(args, "path", "get_page")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_page")?);
         match d.library.find_page(&rel) {
-            Some(i) => Ok(d.pages[i].clone()),
+            Some(i) => Ok(d.pages.get(i)),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_page`: no page `{rel}`"))),
         }

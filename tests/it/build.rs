@@ -135,6 +135,84 @@ fn failed_build_leaves_previous_output_intact() {
     assert!(leftovers.is_empty(), "staging folder left behind");
 }
 
+#[test]
+fn a_render_failure_after_files_were_written_leaves_the_previous_site() {
+    let site = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("small"), site.path());
+    let target = site.path().join("public");
+    compendium::build(site.path(), &target, &compendium::BuildOptions::default())
+        .expect("first build");
+    let before = std::fs::read(target.join("blog/premier/index.html")).expect("read");
+    // Files are written as they are rendered: this page fails only when rendered, after
+    // others have gone to the staging folder.
+    let second = site.path().join("content/blog/second.md");
+    let text = std::fs::read_to_string(&second).expect("read");
+    let broken = text.replacen("+++\n", "+++\ntemplate = \"missing.html\"\n", 1);
+    assert_ne!(broken, text);
+    std::fs::write(&second, broken).expect("write");
+    std::fs::write(
+        site.path().join("content/blog/premier.md"),
+        "+++\ntitle = \"Changé\"\n+++\nNouveau.\n",
+    )
+    .expect("write");
+    let err = compendium::build(site.path(), &target, &compendium::BuildOptions::default())
+        .expect_err("a missing template fails the build");
+    let text: Vec<String> = err.0.iter().map(|d| d.to_string()).collect();
+    assert!(
+        text.len() == 1 && text[0].contains("second.md") && text[0].contains("missing.html"),
+        "{text:?}"
+    );
+    assert_eq!(
+        std::fs::read(target.join("blog/premier/index.html")).expect("read"),
+        before,
+        "the previous site was changed by a failed build"
+    );
+    let names: Vec<String> = std::fs::read_dir(site.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "left behind: {names:?}");
+}
+
+#[test]
+fn two_outputs_on_one_path_warn_and_the_later_stage_wins() {
+    let site = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("small"), site.path());
+    // A section at /theme/ and the taxonomy's list at /theme/.
+    std::fs::create_dir_all(site.path().join("content/theme")).expect("mkdir");
+    std::fs::write(
+        site.path().join("content/theme/_index.md"),
+        "+++\ntitle = \"Section des thèmes\"\n+++\n",
+    )
+    .expect("write");
+    // And a static file on a page's path, which the page silently replaces, as in Zola.
+    std::fs::create_dir_all(site.path().join("static/blog/premier")).expect("mkdir");
+    std::fs::write(site.path().join("static/blog/premier/index.html"), "static").expect("write");
+    let target = site.path().join("public");
+    let (_, warnings, _) =
+        compendium::build(site.path(), &target, &compendium::BuildOptions::default())
+            .expect("build");
+    let collisions: Vec<String> = warnings
+        .iter()
+        .map(|w| w.to_string())
+        .filter(|w| w.contains("more than one output"))
+        .collect();
+    assert_eq!(collisions.len(), 1, "{collisions:?}");
+    assert!(
+        collisions[0].contains("`theme/index.html`"),
+        "{collisions:?}"
+    );
+    let html = std::fs::read_to_string(target.join("theme/index.html")).expect("read");
+    assert!(
+        !html.contains("Section des thèmes"),
+        "the section won: {html}"
+    );
+    let page = std::fs::read_to_string(target.join("blog/premier/index.html")).expect("read");
+    assert_ne!(page, "static");
+}
+
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()
