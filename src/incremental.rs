@@ -108,6 +108,12 @@ impl Function for Recorded {
     fn call(&self, args: &HashMap<String, Json>) -> tera::Result<Json> {
         let result = self.inner.call(args);
         let hash = self.inner.result_hash(args, &result);
+        // What is recorded must be what the next build's check computes (tested in debug).
+        debug_assert!(
+            self.inner.fingerprint(args).is_none_or(|f| f == hash),
+            "`{}`: the recorded hash differs from the fingerprint",
+            self.name
+        );
         self.recorder.record(Call::new(self.name, args, hash));
         result
     }
@@ -123,7 +129,7 @@ fn sorted_args(args: &HashMap<String, Json>) -> Vec<(String, Json)> {
     v
 }
 
-fn hash_result(r: &tera::Result<Json>) -> u64 {
+pub fn hash_result(r: &tera::Result<Json>) -> u64 {
     let mut h = hasher();
     match r {
         Ok(v) => hash_json(v, &mut h),

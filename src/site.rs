@@ -156,7 +156,7 @@ impl Site {
             let practices = cache.as_mut().map(|c| {
                 let base = crate::incremental::hash_texts([
                     config_key.to_string().as_str(),
-                    &format!("{v:?}"),
+                    v.source_key.to_string().as_str(),
                 ]);
                 (&mut c.practices, base)
             });
@@ -271,7 +271,11 @@ impl Site {
             .as_mut()
             .map(|c| std::mem::take(&mut c.markdown))
             .unwrap_or_default();
-        let permalinks_key = {
+        let caching = cache.is_some();
+        // Only a cache's keys need it.
+        let permalinks_key = if !caching {
+            0
+        } else {
             let mut h = crate::incremental::hasher();
             for p in &library.pages {
                 (&p.file.relative, &p.permalink).hash(&mut h);
@@ -281,7 +285,6 @@ impl Site {
             }
             h.finish()
         };
-        let caching = cache.is_some();
         let rendered_md = std::sync::atomic::AtomicUsize::new(0);
         // A job's result, and its cache key when it has one.
         let markdown_of = |job: &MarkdownJob| -> (MarkdownResult, Option<u64>) {

@@ -39,6 +39,9 @@ pub struct Vocabulary {
     pub actor_types: BTreeMap<String, Entry>,
     #[serde(skip)]
     pub countries: BTreeMap<String, Text>,
+    /// A hash of the two files' bytes: what caches of checks against the vocabulary key on.
+    #[serde(skip)]
+    pub source_key: u64,
 }
 
 #[derive(Deserialize)]
@@ -85,25 +88,31 @@ impl Vocabulary {
                 None
             }
         };
-        let mut vocab: Option<Vocabulary> = read(&path, &mut diags).and_then(|text| {
-            toml::from_str(&text)
+        let vtext = read(&path, &mut diags);
+        let mut vocab: Option<Vocabulary> = vtext.as_deref().and_then(|text| {
+            toml::from_str(text)
                 .map_err(|e| {
-                    let pos = e.span().map(|s| Position::of_offset(&text, s.start));
+                    let pos = e.span().map(|s| Position::of_offset(text, s.start));
                     diags.push(Diagnostic::error(&path, crate::config::toml_message(&e)).at(pos));
                 })
                 .ok()
         });
         let cpath = root.join(COUNTRIES_FILE);
-        let countries: Option<CountriesFile> = read(&cpath, &mut diags).and_then(|text| {
-            toml::from_str(&text)
+        let ctext = read(&cpath, &mut diags);
+        let countries: Option<CountriesFile> = ctext.as_deref().and_then(|text| {
+            toml::from_str(text)
                 .map_err(|e| {
-                    let pos = e.span().map(|s| Position::of_offset(&text, s.start));
+                    let pos = e.span().map(|s| Position::of_offset(text, s.start));
                     diags.push(Diagnostic::error(&cpath, crate::config::toml_message(&e)).at(pos));
                 })
                 .ok()
         });
         if let (Some(v), Some(c)) = (&mut vocab, countries) {
             v.countries = c.countries;
+            v.source_key = crate::incremental::hash_texts([
+                vtext.as_deref().unwrap_or_default(),
+                ctext.as_deref().unwrap_or_default(),
+            ]);
             for (id, s) in &v.sessions {
                 if let Some(rt) = &s.round_table
                     && !v.round_tables.contains_key(rt)

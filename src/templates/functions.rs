@@ -383,18 +383,45 @@ impl RelatedPages {
     }
 }
 
-impl Keyed for RelatedPages {
+impl RelatedPages {
     /// The related pages' keys: their JSON is not copied to be hashed.
-    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
-        let related = self.find(args).ok()?;
+    fn hash_found(&self, related: &[usize]) -> u64 {
         let keys = self.0.light_keys();
         let mut h = crate::incremental::hasher();
         "related_pages".hash(&mut h);
         related.len().hash(&mut h);
-        for p in related {
+        for &p in related {
             keys.get(p).hash(&mut h);
         }
-        Some(h.finish())
+        h.finish()
+    }
+}
+
+impl Keyed for RelatedPages {
+    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
+        let related = self.find(args).ok()?;
+        Some(self.hash_found(&related))
+    }
+
+    /// The fingerprint of the pages the call found (taken back from their paths), so that
+    /// recording a call does not rank the pages a second time.
+    fn result_hash(&self, _args: &HashMap<String, Json>, result: &Result<Json>) -> u64 {
+        let found = result
+            .as_ref()
+            .ok()
+            .and_then(Json::as_array)
+            .and_then(|list| {
+                list.iter()
+                    .map(|p| {
+                        let rel = p.get("relative_path")?.as_str()?;
+                        self.0.library.find_page(rel)
+                    })
+                    .collect::<Option<Vec<usize>>>()
+            });
+        match found {
+            Some(related) => self.hash_found(&related),
+            None => crate::incremental::hash_result(result),
+        }
     }
 }
 
