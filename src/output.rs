@@ -126,6 +126,11 @@ pub fn is_safe_path(p: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
+/// The value behind `m`; a writer that panicked leaves it as it was, still usable.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Which path has which rank, and the rendered paths claimed twice.
 #[derive(Default)]
 struct Claims {
@@ -134,6 +139,13 @@ struct Claims {
 }
 
 impl Claims {
+    fn sorted_collisions(&self) -> Vec<String> {
+        let mut c = self.collisions.clone();
+        c.sort();
+        c.dedup();
+        c
+    }
+
     /// Records `rank`'s claim on `path`: true when its file is to be kept (no file had the
     /// path, or a lower one had it).
     fn claim(&mut self, path: &str, rank: Rank) -> bool {
@@ -177,22 +189,14 @@ impl ShardedClaims {
     fn shard(&self, path: &str) -> std::sync::MutexGuard<'_, Claims> {
         use std::hash::BuildHasher;
         let i = foldhash::fast::FixedState::default().hash_one(path) as usize % Self::SHARDS;
-        // A writer that panicked leaves its claims as they were: still usable.
-        self.shards[i]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        locked(&self.shards[i])
     }
 
     fn collisions(&self) -> Vec<String> {
         let mut all: Vec<String> = self
             .shards
             .iter()
-            .flat_map(|s| {
-                s.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .collisions
-                    .clone()
-            })
+            .flat_map(|s| locked(s).collisions.clone())
             .collect();
         all.sort();
         all.dedup();
@@ -200,15 +204,7 @@ impl ShardedClaims {
     }
 
     fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .ranks
-                    .len()
-            })
-            .sum()
+        self.shards.iter().map(|s| locked(s).ranks.len()).sum()
     }
 }
 
@@ -257,10 +253,7 @@ impl DiskSink {
         let Some((dir, _)) = path.rsplit_once('/') else {
             return Ok(());
         };
-        let mut dirs = self
-            .dirs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut dirs = locked(&self.dirs);
         if dirs.contains(dir) {
             return Ok(());
         }
@@ -370,10 +363,7 @@ impl Sink for MemorySink {
                 source,
             })?,
         };
-        let mut guard = self
-            .files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = locked(&self.files);
         let (files, claims) = &mut *guard;
         if claims.claim(&file.path, rank) {
             files.insert(file.path, bytes);
@@ -382,24 +372,11 @@ impl Sink for MemorySink {
     }
 
     fn collisions(&self) -> Vec<String> {
-        let mut c = self
-            .files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1
-            .collisions
-            .clone();
-        c.sort();
-        c.dedup();
-        c
+        locked(&self.files).1.sorted_collisions()
     }
 
     fn len(&self) -> usize {
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .0
-            .len()
+        locked(&self.files).0.len()
     }
 }
 
@@ -422,31 +399,16 @@ impl Sink for NullSink {
                 source: std::io::ErrorKind::NotFound.into(),
             });
         }
-        self.claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .claim(&file.path, rank);
+        locked(&self.claims).claim(&file.path, rank);
         Ok(())
     }
 
     fn collisions(&self) -> Vec<String> {
-        let mut c = self
-            .claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .collisions
-            .clone();
-        c.sort();
-        c.dedup();
-        c
+        locked(&self.claims).sorted_collisions()
     }
 
     fn len(&self) -> usize {
-        self.claims
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .ranks
-            .len()
+        locked(&self.claims).ranks.len()
     }
 }
 
