@@ -223,6 +223,13 @@ pub struct DiskSink {
 
 impl DiskSink {
     pub fn create(target: &Path) -> Result<DiskSink, OutputError> {
+        // The site replaces a folder, never a file of the user's.
+        if target.exists() && !target.is_dir() {
+            return Err(OutputError::Io {
+                path: target.to_path_buf(),
+                source: std::io::Error::other("it exists and is not a folder"),
+            });
+        }
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -512,6 +519,19 @@ mod tests {
             std::fs::read_to_string(target.join("index.html")).expect("read"),
             "new"
         );
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("public");
+        std::fs::write(&target, "mine").expect("write");
+        assert!(matches!(
+            DiskSink::create(&target),
+            Err(OutputError::Io { path, .. }) if path == target
+        ));
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "mine");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
     }
 
     #[test]
