@@ -4,8 +4,10 @@
 Usage: benches/serve_latency.py SITE_ROOT FILE_IN_SITE [--runs N] [--binary PATH]
 
 Starts `compendium serve --port 0` on SITE_ROOT (which it modifies: use a copy), listens to the
-server-sent events, then N times appends a space to FILE_IN_SITE and measures the time until the
-`reload` event arrives (the new site is already being served then). Prints the median, the 95th
+server-sent events, then N times appends a new word to FILE_IN_SITE (a real edit: the page, its
+lists and its search document change; `--edit space` appends a space, which changes no output)
+and measures the time until the `reload` event arrives (the new page is already being served
+then), and until the `search` event (the search index caught up). Prints the median, the 95th
 percentile and the maximum, in milliseconds. Python 3 standard library only.
 """
 import argparse
@@ -23,6 +25,7 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--binary", default="target/release/compendium")
+    ap.add_argument("--edit", choices=["word", "space"], default="word")
     args = ap.parse_args()
     # FILE is inside the site: relative to SITE_ROOT unless absolute.
     target = os.path.join(args.root, args.file)
@@ -37,30 +40,37 @@ def main():
         sock.sendall(b"GET /__compendium/events HTTP/1.1\r\nHost: x\r\n\r\n")
         stream = sock.makefile("rb")
 
-        def wait_reload():
+        def wait_for(name):
             while True:
                 raw = stream.readline()
                 if not raw:
                     raise RuntimeError("event stream closed")
-                if raw.strip() == b"event: reload":
+                if raw.strip() == f"event: {name}".encode():
                     return
                 if raw.strip() == b"event: error":
                     raise RuntimeError("the rebuild failed")
 
         # Let the watcher settle.
         time.sleep(0.5)
-        samples = []
-        for _ in range(args.runs):
+        reloads, searches = [], []
+        for i in range(args.runs):
             with open(target, "a", encoding="utf-8") as f:
-                f.write(" ")
+                f.write(f" edit{i}x{os.getpid()}" if args.edit == "word" else " ")
             t0 = time.perf_counter()
-            wait_reload()
-            samples.append((time.perf_counter() - t0) * 1000)
+            wait_for("reload")
+            reloads.append((time.perf_counter() - t0) * 1000)
+            wait_for("search")
+            searches.append((time.perf_counter() - t0) * 1000)
             time.sleep(0.2)
-        samples.sort()
-        p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-        print(f"save-to-reload over {len(samples)} runs: median {statistics.median(samples):.0f} ms, "
-              f"p95 {p95:.0f} ms, max {samples[-1]:.0f} ms")
+
+        def summary(samples):
+            samples = sorted(samples)
+            p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+            return (f"median {statistics.median(samples):.0f} ms, p95 {p95:.0f} ms, "
+                    f"max {samples[-1]:.0f} ms")
+
+        print(f"save to reload over {len(reloads)} runs ({args.edit} edits): {summary(reloads)}")
+        print(f"save to search index updated: {summary(searches)}")
     finally:
         proc.kill()
         proc.wait()

@@ -156,6 +156,10 @@ struct Entry {
 /// What the previous build loaded, reused by the next one where its inputs are the same.
 #[derive(Default)]
 pub struct LoadCache {
+    /// What the preview's watcher saw change since the last build read the content.
+    changed: Changed,
+    /// Whether a watcher reports changes ([`LoadCache::watched`]).
+    watched: bool,
     pub templates: crate::templates::TemplateCache,
     pub files: crate::content::walk::FileCache,
     /// Rendered Markdown (with its diagnostics) by a hash of everything it depends on; only
@@ -165,6 +169,57 @@ pub struct LoadCache {
     pub markdown_rendered: usize,
     /// Each practice's check, by a hash of its file, the config and the vocabulary.
     pub practices: HashMap<u64, crate::practice::Checked>,
+}
+
+/// Paths (relative to the site's root) seen changed by a watcher.
+#[derive(Default)]
+enum Changed {
+    /// Not known: every file is read.
+    #[default]
+    Unknown,
+    /// Only these changed: the other files are not read again.
+    Known(std::collections::HashSet<std::path::PathBuf>),
+}
+
+impl LoadCache {
+    /// A cache for builds whose caller watches the site and reports every change with
+    /// [`LoadCache::saw`] (or [`LoadCache::lost_track`]): the files it did not report are not
+    /// read again.
+    pub fn watched() -> LoadCache {
+        LoadCache {
+            watched: true,
+            ..LoadCache::default()
+        }
+    }
+
+    /// `path` (relative to the site's root) changed, was created or removed.
+    pub fn saw(&mut self, path: std::path::PathBuf) {
+        if let Changed::Known(set) = &mut self.changed {
+            set.insert(path);
+        }
+    }
+
+    /// Changes may have been missed: the next build reads every file.
+    pub fn lost_track(&mut self) {
+        self.changed = Changed::Unknown;
+    }
+
+    /// The paths known to have changed since the last build read the content, if known.
+    pub fn changed(&self) -> Option<&std::collections::HashSet<std::path::PathBuf>> {
+        match &self.changed {
+            Changed::Known(set) => Some(set),
+            Changed::Unknown => None,
+        }
+    }
+
+    /// The content was read: from now on, changes are what the watcher reports.
+    pub fn read_everything_changed(&mut self) {
+        self.changed = if self.watched {
+            Changed::Known(Default::default())
+        } else {
+            Changed::Unknown
+        };
+    }
 }
 
 /// What rendering one file's Markdown gave.
@@ -191,6 +246,14 @@ pub struct RenderCache {
 impl RenderCache {
     pub fn new() -> RenderCache {
         RenderCache::default()
+    }
+
+    /// A cache whose caller reports the changes it watches (see [`LoadCache::watched`]).
+    pub fn watched() -> RenderCache {
+        RenderCache {
+            load: LoadCache::watched(),
+            ..RenderCache::default()
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The pipeline: `load → validate → render → write`. A [`Site`] is the loaded, validated model;
 //! [`Site::render`] turns it into files; the caller chooses where they go (disk or memory).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -99,7 +99,22 @@ impl Site {
             read_dirs.push(root.join("themes").join(t).join("static"));
             read_dirs.push(root.join("themes").join(t).join("templates"));
         }
-        let symlinks = walk::check_symlinks(root, &read_dirs);
+        let content_dir = root.join("content");
+        // What the watcher saw, as the walk names files.
+        let changed: Option<HashSet<PathBuf>> = cache
+            .as_ref()
+            .and_then(|c| c.changed())
+            .map(|set| set.iter().map(|p| root.join(p)).collect());
+        let same_listing = match (&changed, cache.as_ref()) {
+            (Some(set), Some(c)) => c.files.same_listing(&content_dir, set),
+            _ => false,
+        };
+        // Nothing came or went since the last build checked the links.
+        let symlinks = if same_listing {
+            Vec::new()
+        } else {
+            walk::check_symlinks(root, &read_dirs)
+        };
         if !symlinks.is_empty() {
             return Err(fail(Diagnostics::from_iter(symlinks)));
         }
@@ -134,13 +149,20 @@ impl Site {
             }
             Highlighter::new(t)
         });
-        let content_dir = root.join("content");
+        let watched = changed.as_ref().map(|changed| walk::Watched {
+            changed,
+            same_listing,
+        });
         let (pages, sections, d) = walk::load_content(
             &content_dir,
             &config,
             options.drafts,
             cache.as_mut().map(|c| (&mut c.files, config_key)),
+            watched,
         );
+        if let Some(c) = cache.as_mut() {
+            c.read_everything_changed();
+        }
         diags.extend(d);
         let mut library = Library::new(pages, sections, &config, &mut diags);
         let vocabulary = match Vocabulary::load(root) {
@@ -193,7 +215,7 @@ impl Site {
         let shortcode_env = || {
             shortcode_site.get_or_init(|| {
                 let snapshot = Arc::new(library.clone());
-                let pre_pages = Arc::new(context::PageJson::new(snapshot.clone(), true));
+                let pre_pages = Arc::new(context::PageJson::new(snapshot.clone()));
                 let pre_data =
                     SiteData::new(root, &config, snapshot, pre_pages.clone(), &vocabulary);
                 let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
@@ -309,10 +331,13 @@ impl Site {
         let mut page_results: Vec<_> = jobs.par_iter().map(markdown_of).collect();
         let section_results = page_results.split_off(library.pages.len());
         drop(jobs);
+        let mut previous_md = previous_md;
         let mut next_md = HashMap::new();
         for (result, key) in page_results.iter().chain(&section_results) {
             if let Some(k) = key {
-                next_md.insert(*k, result.clone());
+                // A reused result moves to the next cache instead of being copied again.
+                let entry = previous_md.remove(k).unwrap_or_else(|| result.clone());
+                next_md.insert(*k, entry);
             }
         }
         if let Some(c) = cache.as_mut() {
@@ -343,11 +368,7 @@ impl Site {
         library.fill_backlinks();
 
         let library = Arc::new(library);
-        // Kept only by `serve` (which records calls), whose render keys hash every page.
-        let pages_json = Arc::new(context::PageJson::new(
-            library.clone(),
-            options.record_calls,
-        ));
+        let pages_json = Arc::new(context::PageJson::new(library.clone()));
         let data = SiteData::new(
             root,
             &config,
@@ -387,15 +408,17 @@ impl Site {
 
     /// Renders every output file into `sink`.
     pub fn render(&mut self, sink: &dyn Sink) -> Result<(), BuildFailed> {
-        self.render_with(None, None, sink)
+        self.render_with(None, Searching::Now(None), sink)
     }
 
     /// Renders every output file, reusing the renders of `cache` whose inputs did not change
-    /// (see [`crate::incremental`]); the cache then holds this build's renders.
+    /// (see [`crate::incremental`]); the cache then holds this build's renders. With
+    /// `search_later`, the search index is left out (see [`Site::search_later`]).
     pub fn render_incremental(
         &mut self,
         cache: &mut RenderCache,
         sink: &dyn Sink,
+        search_later: bool,
     ) -> Result<(), BuildFailed> {
         let recorder = self
             .recorder
@@ -410,7 +433,12 @@ impl Site {
             .into_iter()
             .collect();
         let session = Session::start(cache, generation, recorder, functions);
-        let result = self.render_with(Some(&session), Some(&mut cache.search), sink);
+        let searching = if search_later {
+            Searching::Later
+        } else {
+            Searching::Now(Some(&mut cache.search))
+        };
+        let result = self.render_with(Some(&session), searching, sink);
         session.finish(cache, generation);
         result
     }
@@ -418,7 +446,7 @@ impl Site {
     fn render_with(
         &mut self,
         session: Option<&Session>,
-        search_cache: Option<&mut crate::search::IndexCache>,
+        searching: Searching,
         sink: &dyn Sink,
     ) -> Result<(), BuildFailed> {
         let (page_keys, section_keys) = match session {
@@ -446,17 +474,10 @@ impl Site {
         // The search index needs only the library: it is built, and written, while the pages
         // render (rendering waits on the file system much of the time).
         let search = || -> Result<(), Vec<Diagnostic>> {
-            if !self.config.build_search_index {
-                return Ok(());
+            match searching {
+                Searching::Now(cache) => self.search_later().deliver(sink, cache),
+                Searching::Later => Ok(()),
             }
-            let files = crate::search::files(
-                &self.library,
-                &self.config,
-                self.vocabulary.as_ref(),
-                search_cache,
-            )
-            .map_err(|e| vec![Diagnostic::error(&content, e)])?;
-            deliver(sink, stage::SEARCH, 0, files)
         };
         let (rendered, searched) = rayon::join(|| renderer.render_all(), search);
         if let Ok(mut w) = self.data.warnings.lock() {
@@ -507,6 +528,16 @@ impl Site {
         Ok(())
     }
 
+    /// What building the search index needs, to build it after the rest of the site.
+    pub fn search_later(&self) -> SearchLater {
+        SearchLater {
+            content: self.root.join("content"),
+            library: self.library.clone(),
+            config: self.config.clone(),
+            vocabulary: self.vocabulary.clone(),
+        }
+    }
+
     /// The maintainers' page listing each practice's translations and whether they are current.
     fn translation_status_page(&self) -> Result<OutputFile, BuildFailed> {
         let rows = practice::translation_status(&self.library, &self.config);
@@ -553,6 +584,47 @@ impl Site {
     }
 }
 
+/// The search index of a site, built on its own: `serve` shows an edited page first.
+pub struct SearchLater {
+    content: PathBuf,
+    library: Arc<Library>,
+    config: Config,
+    vocabulary: Option<Vocabulary>,
+}
+
+impl SearchLater {
+    /// Builds the index's files (the previous build's, where `cache` holds them) into `sink`.
+    pub fn deliver(
+        &self,
+        sink: &dyn Sink,
+        cache: Option<&mut crate::search::IndexCache>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        if !self.config.build_search_index {
+            return Ok(());
+        }
+        let files =
+            crate::search::files(&self.library, &self.config, self.vocabulary.as_ref(), cache)
+                .map_err(|e| vec![Diagnostic::error(&self.content, e)])?;
+        deliver(sink, stage::SEARCH, 0, files)
+    }
+
+    /// The index's files, in memory.
+    pub fn files(&self, cache: &mut crate::search::IndexCache) -> Result<MemorySite, BuildFailed> {
+        let sink = MemorySink::default();
+        self.deliver(&sink, Some(cache))
+            .map_err(|d| fail(Diagnostics::from_iter(d)))?;
+        Ok(sink.into_files())
+    }
+}
+
+/// How a render builds the search index.
+enum Searching<'a> {
+    /// With the pages (from the last build's indexes, if given).
+    Now(Option<&'a mut crate::search::IndexCache>),
+    /// Not: the caller builds it afterwards.
+    Later,
+}
+
 /// Loads, validates and renders `root` without writing anything: every problem, and the
 /// warnings of a good site.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnostic>), BuildFailed> {
@@ -572,14 +644,30 @@ pub fn build_in_memory(
     options: &BuildOptions,
     cache: &mut RenderCache,
 ) -> Result<(MemorySite, Vec<Diagnostic>), BuildFailed> {
+    let (mut files, warnings, search) = build_in_memory_search_later(root, options, cache)?;
+    files.extend(search.files(&mut cache.search)?);
+    Ok((files, warnings))
+}
+
+/// [`build_in_memory`] but for the search index, which is left to the caller to build when it
+/// wants (`serve` first shows the edited page, then updates the index).
+pub fn build_in_memory_search_later(
+    root: &Path,
+    options: &BuildOptions,
+    cache: &mut RenderCache,
+) -> Result<(MemorySite, Vec<Diagnostic>, SearchLater), BuildFailed> {
     let options = BuildOptions {
         record_calls: true,
         ..options.clone()
     };
     let mut site = Site::load_cached(root, &options, Some(&mut cache.load))?;
     let sink = MemorySink::default();
-    site.render_incremental(cache, &sink)?;
-    Ok((sink.into_files(), site.warnings))
+    site.render_incremental(cache, &sink, true)?;
+    let search = site.search_later();
+    let warnings = std::mem::take(&mut site.warnings);
+    // Freeing a large site takes a while; the preview need not wait.
+    std::thread::spawn(move || drop(site));
+    Ok((sink.into_files(), warnings, search))
 }
 
 /// Loads, validates and renders `root`, writing each file as it is rendered into a folder

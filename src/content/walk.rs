@@ -1,7 +1,7 @@
 //! Reading `content/`: every Markdown file becomes a page or a section; files next to them are
 //! their assets. Files are read and parsed in parallel; every problem is reported.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -109,26 +109,78 @@ pub struct FileCache {
     /// Hash of the config the files were loaded with.
     config: u64,
     files: HashMap<PathBuf, (u64, FileResult)>,
+    /// Every file the last build found below `content/`, sorted.
+    listed: Vec<PathBuf>,
     /// Files parsed by the last build (the others were reused).
     pub parsed: usize,
 }
 
+impl FileCache {
+    /// Are `changed` (files and folders that the preview's watcher saw change, created or
+    /// removed) changes of file contents only, leaving the last build's list of content files
+    /// as it is? `content_dir` is the folder the walk lists.
+    pub fn same_listing(&self, content_dir: &Path, changed: &HashSet<PathBuf>) -> bool {
+        if self.listed.is_empty() {
+            return false;
+        }
+        changed.iter().all(|c| {
+            let meta = std::fs::symlink_metadata(c).ok();
+            // A link is for the links check (see `check_symlinks`).
+            if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
+                return false;
+            }
+            let is_file = meta.as_ref().is_some_and(std::fs::Metadata::is_file);
+            let Ok(rel) = c.strip_prefix(content_dir) else {
+                // Outside content/: a new folder could hold a link.
+                return meta.is_none() || is_file;
+            };
+            let listed = self.listed.binary_search(c).is_ok();
+            // A removed folder had files below it.
+            let held_files = || {
+                let below = self.listed.partition_point(|l| l <= c);
+                self.listed.get(below).is_some_and(|l| l.starts_with(c))
+            };
+            !rel.as_os_str().is_empty() && listed == is_file && (is_file || !held_files())
+        })
+    }
+}
+
+/// What the preview's watcher saw since the last build.
+#[derive(Clone, Copy)]
+pub struct Watched<'a> {
+    /// Files changed, created or removed (as the walk names them): no other file changed.
+    pub changed: &'a HashSet<PathBuf>,
+    /// The last build's list of files holds ([`FileCache::same_listing`]).
+    pub same_listing: bool,
+}
+
 /// Loads every content file below `content_dir`. With a cache (`config_key` identifying the
-/// config), files whose bytes did not change since the last build are not parsed again.
+/// config), files whose bytes did not change since the last build are not parsed again; with
+/// what the watcher saw too, files it did not see change are not even read, and the folders
+/// are not listed again when no file came or went.
 pub fn load_content(
     content_dir: &Path,
     config: &Config,
     drafts: bool,
     mut cache: Option<(&mut FileCache, u64)>,
+    watched: Option<Watched>,
 ) -> (Vec<Page>, Vec<Section>, Vec<Diagnostic>) {
-    let files = list_files(content_dir, &config.ignored_content);
-    let (md, other): (Vec<_>, Vec<_>) = files
-        .into_iter()
-        .partition(|p| p.extension().is_some_and(|e| e == "md"));
-    let previous = match cache.as_mut() {
+    let mut previous = match cache.as_mut() {
         Some((c, key)) if c.config == *key => std::mem::take(&mut c.files),
         _ => HashMap::new(),
     };
+    // The watcher is trusted only about what the cache holds.
+    let watched = watched.filter(|_| !previous.is_empty());
+    let files = match (cache.as_mut(), watched) {
+        (Some((c, _)), Some(w)) if w.same_listing => std::mem::take(&mut c.listed),
+        _ => list_files(content_dir, &config.ignored_content),
+    };
+    if let Some((c, _)) = cache.as_mut() {
+        c.listed = files.clone();
+    }
+    let (md, other): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "md"));
     let caching = cache.is_some();
     // (result, hash of the file's bytes when caching, reused?)
     let loaded: Vec<(FileResult, Option<u64>, bool)> = md
@@ -136,6 +188,12 @@ pub fn load_content(
         .map(|p| {
             if !caching {
                 return (load_file(p, content_dir, config), None, false);
+            }
+            if let Some(w) = watched
+                && !w.changed.contains(p)
+                && let Some((before, result)) = previous.get(p)
+            {
+                return (result.clone(), Some(*before), true);
             }
             let bytes = match read_file(p, config) {
                 Ok(b) => b,
@@ -153,9 +211,17 @@ pub fn load_content(
     let parsed = loaded.iter().filter(|(_, _, reused)| !reused).count();
     let mut results = Vec::with_capacity(loaded.len());
     let mut next = HashMap::new();
-    for (path, (result, hash, _)) in md.iter().zip(loaded) {
-        if let Some(h) = hash {
-            next.insert(path.clone(), (h, result.clone()));
+    for (path, (result, hash, reused)) in md.iter().zip(loaded) {
+        // A reused result moves from the last cache to the next (not copied a second time).
+        match previous.remove_entry(path).filter(|_| reused) {
+            Some((path, entry)) => {
+                next.insert(path, entry);
+            }
+            None => {
+                if let Some(h) = hash {
+                    next.insert(path.clone(), (h, result.clone()));
+                }
+            }
         }
         results.push(result);
     }

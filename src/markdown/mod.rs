@@ -15,7 +15,7 @@ pub use highlight::Highlighter;
 use shortcodes::{MAX_DEPTH, Piece};
 
 /// A heading, for tables of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Default)]
 pub struct Heading {
     pub level: u32,
     pub id: String,

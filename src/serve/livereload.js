@@ -1,10 +1,17 @@
-// Live reload for `compendium serve`: reloads after each complete rebuild, swaps stylesheets
-// when only CSS changed, and shows a failed rebuild's error over the page.
+// Live reload for `compendium serve`: reloads after each complete rebuild (and after the
+// search index caught up, on a page that used it), swaps stylesheets when only CSS changed,
+// and shows a failed rebuild's error over the page.
 (() => {
   const source = new EventSource("/__compendium/events");
   const overlayId = "__compendium-error";
   const removeOverlay = () => document.getElementById(overlayId)?.remove();
   source.addEventListener("reload", () => location.reload());
+  // The search index follows the pages: a page that has read the previous one reloads.
+  source.addEventListener("search", () => {
+    const used = performance.getEntriesByType("resource")
+      .some((entry) => new URL(entry.name).pathname.endsWith("/search/manifest.json"));
+    if (used) location.reload();
+  });
   source.addEventListener("css", () => {
     removeOverlay();
     for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {

@@ -16,7 +16,7 @@ use notify_debouncer_full::new_debouncer;
 
 use crate::diagnostics::Diagnostic;
 use crate::incremental::RenderCache;
-use crate::site::{BuildOptions, build_in_memory};
+use crate::site::{BuildOptions, build_in_memory_search_later};
 use server::{Event, State};
 use watch::ChangeKind;
 
@@ -66,12 +66,16 @@ pub fn describe(diags: &[Diagnostic], root: &Path) -> String {
         .join("\n")
 }
 
+/// Builds the site and serves it. Unless `first`, the pages are served (and the browsers
+/// told) before the search index is brought up to date, which takes longer on a large site;
+/// until then the last build's index is served, and browsers get [`Event::Search`] after.
 fn rebuild(
     opts: &ServeOptions,
     base_url: &str,
     state: &State,
     cache: &mut RenderCache,
     event: Event,
+    first: bool,
 ) -> Result<Duration, String> {
     let start = Instant::now();
     let options = BuildOptions {
@@ -79,20 +83,27 @@ fn rebuild(
         drafts: opts.drafts,
         record_calls: true,
     };
-    match build_in_memory(&opts.root, &options, cache) {
-        Ok((files, warnings)) => {
-            if !warnings.is_empty() {
-                eprintln!("{}", describe(&warnings, &opts.root));
-            }
-            state.publish(files, event);
-            Ok(start.elapsed())
-        }
-        Err(failed) => {
-            let text = describe(&failed.0.into_vec(), &opts.root);
-            state.fail(text.clone());
-            Err(text)
-        }
+    let failed = |failed: crate::diagnostics::BuildFailed| {
+        let text = describe(&failed.0.into_vec(), &opts.root);
+        state.fail(text.clone());
+        text
+    };
+    let (mut files, warnings, search) =
+        build_in_memory_search_later(&opts.root, &options, cache).map_err(failed)?;
+    if !warnings.is_empty() {
+        eprintln!("{}", describe(&warnings, &opts.root));
     }
+    if first {
+        files.extend(search.files(&mut cache.search).map_err(failed)?);
+        state.publish(files, event);
+        return Ok(start.elapsed());
+    }
+    files.extend(state.files_below(crate::search::FOLDER));
+    state.publish(files, event);
+    let shown = start.elapsed();
+    let index = search.files(&mut cache.search).map_err(failed)?;
+    state.replace_below(crate::search::FOLDER, index, Event::Search);
+    Ok(shown)
 }
 
 /// Is this file-system event a change to an input (not a read, not a time stamp)?
@@ -106,6 +117,16 @@ pub fn is_change(kind: &notify::EventKind) -> bool {
         K::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => true,
         K::Access(_) | K::Any | K::Other => false,
     }
+}
+
+/// `path` with its links resolved, also when the file is gone (through its folder).
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|e| match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)),
+            _ => Err(e),
+        })
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Builds the site, starts the server and the watcher. Call [`Preview::run`] to serve.
@@ -125,8 +146,8 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
     let base_url = format!("http://{host}:{}", address.port());
     let state = Arc::new(State::default());
     // The renders of the last build, reused by the next one where their inputs are the same.
-    let mut cache = RenderCache::new();
-    match rebuild(&opts, &base_url, &state, &mut cache, Event::Reload) {
+    let mut cache = RenderCache::watched();
+    match rebuild(&opts, &base_url, &state, &mut cache, Event::Reload, true) {
         Ok(t) => eprintln!("Built the site in {} ms.", t.as_millis()),
         Err(text) => eprintln!(
             "{text}\nThe build failed; fix the files above (the preview updates by itself)."
@@ -136,28 +157,40 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
     let (tx, rx) = channel();
     let mut debouncer = new_debouncer(Duration::from_millis(10), None, tx)
         .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
+    // Watched by its real path, which the events' paths then start with.
+    let root = canonical(&opts.root);
     debouncer
-        .watch(&opts.root, RecursiveMode::Recursive)
+        .watch(&root, RecursiveMode::Recursive)
         .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
     let watch_state = state.clone();
-    let root = opts
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| opts.root.clone());
     std::thread::spawn(move || {
         // The debouncer stops watching when dropped: it lives as long as this thread.
         let _debouncer = debouncer;
         for result in rx {
-            let Ok(events) = result else { continue };
+            let Ok(events) = result else {
+                // Events may have been lost: the next build reads every file.
+                cache.load.lost_track();
+                continue;
+            };
             let mut kinds = BTreeSet::new();
             let mut changed = Vec::new();
             for e in &events {
+                if e.event.need_rescan() {
+                    cache.load.lost_track();
+                }
                 // Reading a file (as every build does) is not a change.
                 if !is_change(&e.event.kind) {
                     continue;
                 }
                 for p in &e.paths {
-                    let p = p.canonicalize().unwrap_or_else(|_| p.clone());
+                    let p = canonical(p);
+                    // Every path, even one that does not call for a rebuild (an asset named
+                    // like a backup file): the next build reads those files again.
+                    match p.strip_prefix(&root) {
+                        Ok(rel) => cache.load.saw(rel.to_path_buf()),
+                        // Not known to be outside the site: every file is read again.
+                        Err(_) => cache.load.lost_track(),
+                    }
                     if let Some(k) = watch::classify(&root, &p) {
                         kinds.insert(k);
                         changed.push(p.strip_prefix(&root).unwrap_or(&p).display().to_string());
@@ -174,7 +207,7 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
             } else {
                 Event::Reload
             };
-            match rebuild(&opts, &base_url, &watch_state, &mut cache, event) {
+            match rebuild(&opts, &base_url, &watch_state, &mut cache, event, false) {
                 Ok(t) => eprintln!(
                     "Rebuilt in {} ms ({}; {} pages rendered, {} reused).",
                     t.as_millis(),

@@ -15,6 +15,9 @@ pub enum Event {
     Css,
     /// The last rebuild failed: show this message over the page.
     Error(String),
+    /// The search index now matches the site (it is built after the pages are served): a
+    /// page that used the previous one reloads.
+    Search,
 }
 
 impl Event {
@@ -23,6 +26,7 @@ impl Event {
             Event::Reload => ("reload", String::new()),
             Event::Css => ("css", String::new()),
             Event::Error(m) => ("error", m.clone()),
+            Event::Search => ("search", String::new()),
         };
         let data: String = data.lines().map(|l| format!("data: {l}\n")).collect();
         let data = if data.is_empty() {
@@ -46,11 +50,39 @@ impl State {
     /// Replaces the served site, then tells every browser (so a reload sees the new site).
     pub fn publish(&self, files: BTreeMap<String, Vec<u8>>, event: Event) {
         let files = files.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-        if let Ok(mut f) = self.files.write() {
-            *f = files;
-        }
+        let previous = self
+            .files
+            .write()
+            .ok()
+            .map(|mut f| std::mem::replace(&mut *f, files));
+        // Freeing a large site takes a while; nobody need wait.
+        std::thread::spawn(move || drop(previous));
         if let Ok(mut e) = self.error.write() {
             *e = None;
+        }
+        self.broadcast(event);
+    }
+
+    /// The served files below `folder/` (with their paths), to carry into the next build.
+    pub fn files_below(&self, folder: &str) -> BTreeMap<String, Vec<u8>> {
+        let prefix = format!("{folder}/");
+        self.files
+            .read()
+            .map(|f| {
+                f.range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.as_ref().clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Replaces the served files below `folder/` with `files`, then tells every browser.
+    pub fn replace_below(&self, folder: &str, files: BTreeMap<String, Vec<u8>>, event: Event) {
+        let prefix = format!("{folder}/");
+        if let Ok(mut f) = self.files.write() {
+            f.retain(|k, _| !k.starts_with(&prefix));
+            f.extend(files.into_iter().map(|(k, v)| (k, Arc::new(v))));
         }
         self.broadcast(event);
     }

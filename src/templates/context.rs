@@ -1,9 +1,9 @@
 //! What templates see: pages, sections, taxonomies and paginators as JSON, shaped as Zola
 //! serializes them.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
 use crate::config::Config;
@@ -110,40 +110,27 @@ pub fn page(lib: &Library, i: usize) -> Json {
     })
 }
 
-/// Every page as templates see it ([`page`]), by index: built once and kept (`serve`, whose
-/// render keys hash every page), or built each time a template needs one (`build`: kept,
-/// the 30,000 pages of a large site take more memory than the rest of the build together,
-/// and building one costs about what copying it does).
+/// Every page as templates see it ([`page`]), by index, built each time a template needs one:
+/// the 30,000 pages of a large site, kept, would take more memory than the rest of the build
+/// together, and building one costs about what copying it does. Render keys are made of
+/// [`page_key`], which does not need the JSON.
 pub struct PageJson {
     library: Arc<Library>,
-    kept: Option<Vec<Json>>,
 }
 
 impl PageJson {
-    pub fn new(library: Arc<Library>, keep: bool) -> PageJson {
-        let kept = keep.then(|| {
-            (0..library.pages.len())
-                .into_par_iter()
-                .map(|i| page(&library, i))
-                .collect()
-        });
-        PageJson { library, kept }
+    pub fn new(library: Arc<Library>) -> PageJson {
+        PageJson { library }
     }
 
-    /// Page `i`'s JSON, to own.
+    /// Page `i`'s JSON.
     pub fn get(&self, i: usize) -> Json {
-        match &self.kept {
-            Some(kept) => kept[i].clone(),
-            None => page(&self.library, i),
-        }
+        page(&self.library, i)
     }
 
-    /// `f` of page `i`'s JSON, without copying a kept one.
+    /// `f` of page `i`'s JSON.
     pub fn with<R>(&self, i: usize, f: impl FnOnce(&Json) -> R) -> R {
-        match &self.kept {
-            Some(kept) => f(&kept[i]),
-            None => f(&page(&self.library, i)),
-        }
+        f(&page(&self.library, i))
     }
 
     pub fn len(&self) -> usize {
@@ -173,6 +160,65 @@ pub fn page_light(lib: &Library, i: usize) -> Json {
         "taxonomies": taxonomies,
         "extra": p.meta.extra,
     })
+}
+
+/// What [`page_light`] is made of, hashed.
+fn hash_light(p: &crate::content::Page, h: &mut impl Hasher) {
+    (&p.file.relative, &p.permalink, &p.path, &p.slug, &p.lang).hash(h);
+    (&p.meta.title, &p.meta.description).hash(h);
+    p.meta.date.as_ref().map(|d| &d.text).hash(h);
+    p.meta.updated.as_ref().map(|d| &d.text).hash(h);
+    p.meta.taxonomies.len().hash(h);
+    for (name, terms, _) in &p.meta.taxonomies {
+        (name, terms).hash(h);
+    }
+    crate::incremental::hash_json(&p.meta.extra, h);
+}
+
+/// A hash of everything [`page_light`] is made of: two equal keys, two equal values.
+pub fn light_key(lib: &Library, i: usize) -> u64 {
+    let mut h = crate::incremental::hasher();
+    "light".hash(&mut h);
+    hash_light(&lib.pages[i], &mut h);
+    h.finish()
+}
+
+/// A hash of everything [`page`] is made of (the page, its translations' and its backlinks'
+/// titles and links): two equal keys, two equal values. Render keys and fingerprints are made
+/// of it; it costs a small part of building the JSON.
+pub fn page_key(lib: &Library, i: usize) -> u64 {
+    let p = &lib.pages[i];
+    let mut h = crate::incremental::hasher();
+    "page".hash(&mut h);
+    hash_light(p, &mut h);
+    (&p.file.colocated_path, &p.content, &p.summary, &p.toc).hash(&mut h);
+    (&p.ancestors, &p.meta.authors, &p.components, &p.assets).hash(&mut h);
+    (p.word_count, p.reading_time, p.meta.draft).hash(&mut h);
+    let translations = lib.translations_of(&p.file.canonical);
+    translations.len().hash(&mut h);
+    for item in translations.iter() {
+        let (lang, permalink, title, path) = match *item {
+            Item::Page(j) => {
+                let t = &lib.pages[j];
+                (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
+            }
+            Item::Section(j) => {
+                let t = &lib.sections[j];
+                (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
+            }
+        };
+        (lang, permalink, title, path).hash(&mut h);
+    }
+    let backlinks = lib.backlinks.get(&p.file.relative);
+    backlinks.map_or(0, Vec::len).hash(&mut h);
+    for item in backlinks.into_iter().flatten() {
+        let (permalink, title) = match *item {
+            Item::Page(j) => (&lib.pages[j].permalink, &lib.pages[j].meta.title),
+            Item::Section(j) => (&lib.sections[j].permalink, &lib.sections[j].meta.title),
+        };
+        (permalink, title).hash(&mut h);
+    }
+    h.finish()
 }
 
 pub fn page_with_siblings(lib: &Library, pages: &PageJson, i: usize) -> Json {

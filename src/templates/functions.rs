@@ -24,8 +24,9 @@ pub struct SiteData {
     pub library: Arc<Library>,
     /// Every page as JSON, by page index.
     pub pages: Arc<context::PageJson>,
-    /// Every page reduced for lists (see [`context::page_light`]), by page index.
-    pub light_pages: Vec<Json>,
+    /// Every page reduced for lists (see [`context::page_light`]), by page index, built when
+    /// first asked for.
+    light_pages: std::sync::OnceLock<Vec<Json>>,
     /// Warnings raised while rendering (a missing translation key, for instance).
     pub warnings: Mutex<Vec<Diagnostic>>,
     /// The controlled vocabulary, when the site has one.
@@ -35,18 +36,6 @@ pub struct SiteData {
     /// A hash of each page's JSON, computed when first asked for (incremental builds).
     page_keys: std::sync::OnceLock<Vec<u64>>,
     light_keys: std::sync::OnceLock<Vec<u64>>,
-}
-
-/// The hash of each value, in parallel.
-fn json_key(v: &Json) -> u64 {
-    let mut h = crate::incremental::hasher();
-    crate::incremental::hash_json(v, &mut h);
-    h.finish()
-}
-
-fn json_keys(values: &[Json]) -> Vec<u64> {
-    use rayon::prelude::*;
-    values.par_iter().map(json_key).collect()
 }
 
 impl SiteData {
@@ -62,9 +51,7 @@ impl SiteData {
         Arc::new(SiteData {
             root: root.to_path_buf(),
             config: config.clone(),
-            light_pages: (0..library.pages.len())
-                .map(|i| context::page_light(&library, i))
-                .collect(),
+            light_pages: std::sync::OnceLock::new(),
             library,
             pages,
             vocabulary: vocabulary.clone(),
@@ -75,21 +62,32 @@ impl SiteData {
         })
     }
 
-    /// A hash of each page's JSON, by page index: what render keys and fingerprints are made
-    /// of.
+    /// [`context::page_key`] of each page, by page index: what render keys and fingerprints
+    /// are made of.
     pub fn page_keys(&self) -> &[u64] {
-        use rayon::prelude::*;
-        self.page_keys.get_or_init(|| {
-            (0..self.pages.len())
-                .into_par_iter()
-                .map(|i| self.pages.with(i, json_key))
-                .collect()
-        })
+        self.page_keys
+            .get_or_init(|| self.each_page(context::page_key))
     }
 
-    /// A hash of each page's light JSON ([`context::page_light`]), by page index.
+    /// [`context::light_key`] of each page, by page index.
     pub fn light_keys(&self) -> &[u64] {
-        self.light_keys.get_or_init(|| json_keys(&self.light_pages))
+        self.light_keys
+            .get_or_init(|| self.each_page(context::light_key))
+    }
+
+    /// Every page reduced for lists ([`context::page_light`]), by page index.
+    pub fn light_pages(&self) -> &[Json] {
+        self.light_pages
+            .get_or_init(|| self.each_page(context::page_light))
+    }
+
+    /// `f` of each page, in parallel, by page index.
+    fn each_page<T: Send>(&self, f: impl Fn(&Library, usize) -> T + Sync) -> Vec<T> {
+        use rayon::prelude::*;
+        (0..self.library.pages.len())
+            .into_par_iter()
+            .map(|i| f(&self.library, i))
+            .collect()
     }
 
     /// The relative path of `path`'s version in `lang` (`blog/_index.md` → `blog/_index.en.md`).
@@ -233,7 +231,8 @@ impl Function for GetPages {
         };
         let mut pages = d.library.sections[i].pages.clone();
         if let Some(key) = arg_str(args, "sort_by", "get_pages")? {
-            let value = |p: usize| d.light_pages[p].get(key).map(sort_key).unwrap_or_default();
+            let light = d.light_pages();
+            let value = |p: usize| light[p].get(key).map(sort_key).unwrap_or_default();
             pages.sort_by_cached_key(|&p| value(p));
         }
         if arg_bool(args, "reverse", false) {
@@ -246,7 +245,7 @@ impl Function for GetPages {
             pages.truncate(usize::try_from(n).unwrap_or(usize::MAX));
         }
         Ok(Json::Array(
-            pages.iter().map(|&p| d.light_pages[p].clone()).collect(),
+            pages.iter().map(|&p| d.light_pages()[p].clone()).collect(),
         ))
     }
 }
@@ -431,7 +430,7 @@ impl Function for RelatedPages {
         Ok(Json::Array(
             related
                 .iter()
-                .map(|&p| self.0.light_pages[p].clone())
+                .map(|&p| self.0.light_pages()[p].clone())
                 .collect(),
         ))
     }

@@ -147,3 +147,43 @@ fn incremental_builds_equal_fresh_builds_and_render_little() {
     let (rendered, _) = step(root, &mut cache, "template edit");
     assert_eq!(rendered, first, "a template change renders everything");
 }
+
+/// The preview reports what its watcher saw: files it does not name are not read again (a
+/// change it did not report is, on purpose, not seen), new and removed files are found, and
+/// after `lost_track` every file is read.
+#[test]
+fn a_watched_cache_reads_only_the_files_it_is_told_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_site(root);
+    let mut cache = RenderCache::watched();
+    step(root, &mut cache, "first build");
+    let rel = Path::new("content/practices/mali-tokten-diaspora-experts.en.md");
+    let page = "en/practices/mali-tokten-diaspora-experts/index.html";
+    let shows = |site: &compendium::MemorySite, text: &str| {
+        String::from_utf8_lossy(&site[page]).contains(text)
+    };
+
+    edit(&root.join(rel), "more convincing", "more persuasive");
+    let (unreported, _) = build_in_memory(root, &options(), &mut cache).expect("build");
+    assert!(
+        shows(&unreported, "more convincing"),
+        "an unreported change was read: the watcher is not trusted"
+    );
+    cache.load.saw(rel.to_path_buf());
+    step(root, &mut cache, "reported edit");
+
+    // A new file and a removed one: the folders are listed again.
+    let new = Path::new("content/practices/copy-of-tokten.en.md");
+    std::fs::copy(root.join(rel), root.join(new)).expect("copy");
+    cache.load.saw(new.to_path_buf());
+    step(root, &mut cache, "reported creation");
+    std::fs::remove_file(root.join(new)).expect("remove");
+    cache.load.saw(new.to_path_buf());
+    step(root, &mut cache, "reported deletion");
+
+    // Events lost: everything is read.
+    edit(&root.join(rel), "more persuasive", "more convincing");
+    cache.load.lost_track();
+    step(root, &mut cache, "lost track");
+}

@@ -83,12 +83,16 @@ fn get(url: &str) -> (u16, Vec<u8>) {
 }
 
 fn strip_script(body: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(body);
-    text.replace(
-        "<script src=\"/__compendium/livereload.js\" defer></script>",
-        "",
-    )
-    .into_bytes()
+    // Binary files (the search index) are served as they are.
+    match std::str::from_utf8(body) {
+        Ok(text) => text
+            .replace(
+                "<script src=\"/__compendium/livereload.js\" defer></script>",
+                "",
+            )
+            .into_bytes(),
+        Err(_) => body.to_vec(),
+    }
 }
 
 /// The served site equals a fresh full build of `root` (same base URL).
@@ -144,6 +148,13 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     crate::build::copy_dir(&fixture("small"), dir.path());
     let root = dir.path();
     std::fs::create_dir_all(root.join("static")).expect("static");
+    // With a search index, which the preview brings up to date after the pages.
+    let config = std::fs::read_to_string(root.join("config.toml")).expect("config");
+    std::fs::write(
+        root.join("config.toml"),
+        format!("build_search_index = true\n{config}"),
+    )
+    .expect("config");
     let server = start(root);
     let rx = events(&server.url);
     std::thread::sleep(Duration::from_millis(300));
@@ -159,6 +170,8 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     wait_for(&rx, "reload");
     let (_, body) = get(&format!("{}/blog/second/", server.url));
     assert!(String::from_utf8_lossy(&body).contains("Fin, modifiée."));
+    // The search index follows the pages.
+    wait_for(&rx, "search");
     assert_equals_fresh_build(root, &server.url);
     settle(&rx);
 
@@ -170,6 +183,8 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     .expect("write");
     wait_for(&rx, "reload");
     assert_eq!(get(&format!("{}/blog/third/", server.url)).0, 200);
+    // The search index follows the pages.
+    wait_for(&rx, "search");
     assert_equals_fresh_build(root, &server.url);
     settle(&rx);
 
@@ -182,6 +197,8 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     wait_for(&rx, "reload");
     assert_eq!(get(&format!("{}/blog/third/", server.url)).0, 404);
     assert_eq!(get(&format!("{}/blog/fourth/", server.url)).0, 200);
+    // The search index follows the pages.
+    wait_for(&rx, "search");
     assert_equals_fresh_build(root, &server.url);
     settle(&rx);
 
@@ -189,6 +206,8 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     std::fs::remove_file(root.join("content/blog/fourth.md")).expect("remove");
     wait_for(&rx, "reload");
     assert_eq!(get(&format!("{}/blog/fourth/", server.url)).0, 404);
+    // The search index follows the pages.
+    wait_for(&rx, "search");
     assert_equals_fresh_build(root, &server.url);
     settle(&rx);
 
@@ -205,6 +224,8 @@ fn edits_creations_renames_and_deletions_reload_and_match_a_fresh_build() {
     )
     .expect("write");
     wait_for(&rx, "reload");
+    // The search index follows the pages.
+    wait_for(&rx, "search");
     assert_equals_fresh_build(root, &server.url);
     settle(&rx);
 
