@@ -2,12 +2,13 @@
 //! taxonomies, feeds, sitemap, robots.txt, 404, aliases, static files and assets). Pure
 //! apart from reading static files; parallel over pages.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tera::{Context, Tera};
 
 use crate::config::Config;
@@ -18,6 +19,22 @@ use crate::diagnostics::Diagnostic;
 use crate::incremental::{KeyHasher, Session, hash_json, hasher};
 use crate::output::{Content, OutputError, OutputFile, Rank, Sink, stage};
 use crate::templates::{self, context, tera_error_chain};
+
+/// One URL of the sitemap, as `sitemap.xml` sees it (`entries`).
+#[derive(Debug, Hash, serde::Serialize)]
+pub struct SitemapEntry<'a> {
+    pub permalink: Cow<'a, str>,
+    pub date: Option<&'a str>,
+    pub lang: &'a str,
+    pub translations: Vec<Alternate<'a>>,
+}
+
+/// Another language's version of a sitemap URL.
+#[derive(Debug, Hash, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Alternate<'a> {
+    pub lang: &'a str,
+    pub permalink: &'a str,
+}
 
 /// A Tera context holding `values` as they are (inserting a JSON value into a context the
 /// usual way serializes it again, which costs more than the rendering of a small page).
@@ -152,7 +169,7 @@ pub fn file_for_path(path: &str) -> String {
     }
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
     fn base_context(&self, lang: &str) -> Context {
         let config = self
             .config_json
@@ -682,14 +699,16 @@ impl Renderer<'_> {
         let cfg = Path::new("config.toml");
         let mut diags = Vec::new();
         if self.config.generate_sitemap {
-            let entries = Json::Array(self.sitemap_entries());
+            // Hashed as they are; made JSON only if the sitemap is rendered again.
+            let entries = self.sitemap_entries();
             let key = |h: &mut KeyHasher| {
                 lang.hash(h);
-                hash_json(&entries, h);
+                entries.hash(h);
             };
             let ctx = || {
                 let mut ctx = self.base_context(lang);
-                ctx.extend(owned_context(vec![("entries", entries.clone())]));
+                let entries = serde_json::to_value(&entries).unwrap_or_default();
+                ctx.extend(owned_context(vec![("entries", entries)]));
                 ctx
             };
             match self.render("sitemap.xml", key, ctx, cfg) {
@@ -716,27 +735,35 @@ impl Renderer<'_> {
     }
 
     /// Every URL of the site, sorted by permalink, with its date and its translations.
-    pub fn sitemap_entries(&self) -> Vec<Json> {
+    pub fn sitemap_entries(&self) -> Vec<SitemapEntry<'a>> {
         let lib = self.library;
-        let mut entries: BTreeMap<String, Json> = BTreeMap::new();
-        let alternates = |canonical: &str| -> Vec<Json> {
-            let mut alts: Vec<(String, String)> = lib
+        let mut entries: BTreeMap<Cow<'a, str>, SitemapEntry<'a>> = BTreeMap::new();
+        let alternates = |canonical: &str| -> Vec<Alternate<'a>> {
+            let mut alts: Vec<Alternate> = lib
                 .translations_of(canonical)
                 .iter()
                 .map(|item| match *item {
-                    crate::content::Item::Page(i) => {
-                        (lib.pages[i].lang.clone(), lib.pages[i].permalink.clone())
-                    }
-                    crate::content::Item::Section(i) => (
-                        lib.sections[i].lang.clone(),
-                        lib.sections[i].permalink.clone(),
-                    ),
+                    crate::content::Item::Page(i) => Alternate {
+                        lang: &lib.pages[i].lang,
+                        permalink: &lib.pages[i].permalink,
+                    },
+                    crate::content::Item::Section(i) => Alternate {
+                        lang: &lib.sections[i].lang,
+                        permalink: &lib.sections[i].permalink,
+                    },
                 })
                 .collect();
             alts.sort();
-            alts.into_iter()
-                .map(|(lang, permalink)| json!({"lang": lang, "permalink": permalink}))
-                .collect()
+            alts
+        };
+        let mut add = |permalink: Cow<'a, str>, date, lang: &'a str, translations| {
+            let entry = SitemapEntry {
+                permalink: permalink.clone(),
+                date,
+                lang,
+                translations,
+            };
+            entries.insert(permalink, entry);
         };
         for p in lib.pages.iter().filter(|p| p.meta.render) {
             let date = p
@@ -744,15 +771,13 @@ impl Renderer<'_> {
                 .updated
                 .as_ref()
                 .or(p.meta.date.as_ref())
-                .map(|d| d.text.clone());
-            entries.insert(
-                p.permalink.clone(),
-                json!({"permalink": p.permalink, "date": date, "lang": p.lang, "translations": alternates(&p.file.canonical)}),
-            );
+                .map(|d| d.text.as_str());
+            let alts = alternates(&p.file.canonical);
+            add(Cow::Borrowed(&p.permalink), date, &p.lang, alts);
         }
         for s in lib.sections.iter().filter(|s| s.meta.render) {
             let alts = alternates(&s.file.canonical);
-            entries.insert(s.permalink.clone(), json!({"permalink": s.permalink, "date": null, "lang": s.lang, "translations": alts}));
+            add(Cow::Borrowed(&s.permalink), None, &s.lang, alts);
             if let (Some(per), None) = (s.meta.paginate_by, &s.meta.redirect_to) {
                 let pagers =
                     context::paginate(self.config, &s.path, &s.meta.paginate_path, per, &s.pages);
@@ -762,20 +787,14 @@ impl Renderer<'_> {
                         "{}{}/{}/",
                         s.path, s.meta.paginate_path, pager.index
                     ));
-                    entries.insert(
-                        url.clone(),
-                        json!({"permalink": url, "date": null, "lang": s.lang, "translations": []}),
-                    );
+                    add(Cow::Owned(url), None, &s.lang, Vec::new());
                 }
             }
         }
         for t in lib.taxonomies.iter().filter(|t| t.kind.render) {
-            entries.insert(
-                t.permalink.clone(),
-                json!({"permalink": t.permalink, "date": null, "lang": t.lang, "translations": []}),
-            );
+            add(Cow::Borrowed(&t.permalink), None, &t.lang, Vec::new());
             for term in &t.items {
-                entries.insert(term.permalink.clone(), json!({"permalink": term.permalink, "date": null, "lang": t.lang, "translations": []}));
+                add(Cow::Borrowed(&term.permalink), None, &t.lang, Vec::new());
                 if let Some(per) = t.kind.paginate_by.filter(|p| *p > 0) {
                     let pagers = context::paginate(
                         self.config,
@@ -791,7 +810,7 @@ impl Renderer<'_> {
                             t.kind.paginate_path(),
                             pager.index
                         ));
-                        entries.insert(url.clone(), json!({"permalink": url, "date": null, "lang": t.lang, "translations": []}));
+                        add(Cow::Owned(url), None, &t.lang, Vec::new());
                     }
                 }
             }

@@ -67,7 +67,7 @@ pub struct Page {
     pub meta: PageMeta,
     pub lang: String,
     /// The whole file, kept for diagnostics.
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     /// Byte offset of the Markdown body in `source`.
     pub body_offset: usize,
     pub slug: String,
@@ -86,7 +86,7 @@ pub struct Page {
     pub word_count: usize,
     pub reading_time: usize,
     // Filled by the Markdown renderer.
-    pub content: String,
+    pub content: std::sync::Arc<str>,
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
     pub internal_links: Vec<(String, Option<String>)>,

@@ -76,7 +76,7 @@ pub enum RawHtml {
 /// The result of rendering.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rendered {
-    pub html: String,
+    pub html: std::sync::Arc<str>,
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
     /// `@/` links (target relative path, anchor), in order.
@@ -143,7 +143,7 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     if let Some(at) = html.find(CONTINUE_SPAN) {
         out.summary = Some(make_summary(&html[..at], ctx.summary_cutoff));
     }
-    out.html = html;
+    out.html = html.into();
     if errors.is_empty() {
         Ok(out)
     } else {

@@ -98,7 +98,7 @@ fn code_blocks_without_highlighting() {
     let c = config("");
     let r = render_with("```text\na < b\n```\n", &c).expect("render");
     assert_eq!(
-        r.html,
+        &*r.html,
         "<pre><code data-lang=\"text\">a &lt; b\n</code></pre>\n"
     );
 }
@@ -238,7 +238,7 @@ fn heading_attributes_cannot_add_event_handlers() {
     }
     let r = render_html("# T {#id .c data-x=1 lang=fr}\n", RawHtml::Escape).expect("render");
     assert_eq!(
-        r.html,
+        &*r.html,
         "<h1 id=\"id\" class=\"c\" data-x=\"1\" lang=\"fr\">T</h1>\n"
     );
 }
@@ -286,7 +286,7 @@ fn html_shortcodes_go_in_text_only() {
     )
     .expect("render");
     assert_eq!(
-        r.html,
+        &*r.html,
         "<p>a <b class=\"sc\" title=\"x\">x</b> b</p>\n<b class=\"sc\" title=\"x\">x</b><p><code>@@ZSC0@@</code></p>\n"
     );
     // Found by the `markdown` fuzz target: in an attribute, the shortcode's HTML broke out of

@@ -93,15 +93,15 @@ impl Filter for MarkdownFilter {
                     .join("; "),
             )
         })?;
-        let mut html = rendered.html;
-        if inline {
-            html = html
-                .trim_start_matches("<p>")
+        let html: &str = &rendered.html;
+        let html = if inline {
+            html.trim_start_matches("<p>")
                 .trim_end()
                 .trim_end_matches("</p>")
-                .to_string();
-        }
-        Ok(Json::String(html))
+        } else {
+            html
+        };
+        Ok(Json::String(html.to_string()))
     }
 
     fn is_safe(&self) -> bool {
