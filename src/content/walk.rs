@@ -412,3 +412,98 @@ fn parse_file(path: &Path, bytes: Vec<u8>, content_dir: &Path, config: &Config) 
         (Some(Loaded::Page(Box::new(p))), diags)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        let mut d = vec![];
+        Config::parse(
+            Path::new("config.toml"),
+            "base_url = \"https://example.org\"\n",
+            &mut d,
+        )
+        .expect("config")
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Which changes the watcher reports leave the last listing of content files as it is.
+    #[test]
+    fn only_changes_to_listed_files_keep_the_listing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let content = root.join("content");
+        let page = content.join("blog/a.md");
+        write(&content.join("_index.md"), "+++\n+++\n");
+        write(&content.join("blog/_index.md"), "+++\n+++\n");
+        write(&page, "+++\ntitle = \"A\"\n+++\nA.\n");
+        let mut cache = FileCache::default();
+        let (pages, _, diags) =
+            load_content(&content, &config(), false, Some((&mut cache, 1)), None);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(pages.len(), 1);
+        let same = |cache: &FileCache, changed: &[&Path]| {
+            let set: HashSet<PathBuf> = changed.iter().map(|p| p.to_path_buf()).collect();
+            cache.same_listing(&content, &set)
+        };
+
+        assert!(same(&cache, &[]), "nothing changed");
+        write(&page, "+++\ntitle = \"A\"\n+++\nA, edited.\n");
+        assert!(same(&cache, &[&page]), "an edit");
+        assert!(
+            same(&cache, &[&root.join("templates/page.html")]),
+            "a template"
+        );
+
+        let new = content.join("blog/b.md");
+        write(&new, "+++\n+++\n");
+        assert!(!same(&cache, &[&new]), "a new file");
+        std::fs::remove_file(&new).expect("remove");
+        std::fs::remove_file(&page).expect("remove");
+        assert!(!same(&cache, &[&page]), "a removed file");
+        write(&page, "+++\n+++\n");
+
+        let blog = content.join("blog");
+        std::fs::rename(&blog, content.join("news")).expect("rename");
+        assert!(!same(&cache, &[&blog]), "a folder renamed away");
+        std::fs::rename(content.join("news"), &blog).expect("rename");
+
+        std::fs::create_dir_all(content.join("empty")).expect("mkdir");
+        assert!(
+            same(&cache, &[&content.join("empty")]),
+            "a new empty folder"
+        );
+        assert!(!same(&cache, &[&content]), "the content folder itself");
+
+        #[cfg(unix)]
+        {
+            let link = content.join("blog/link.md");
+            std::os::unix::fs::symlink(&page, &link).expect("symlink");
+            assert!(
+                !same(&cache, &[&link]),
+                "a link: the links check runs again"
+            );
+        }
+
+        // With a listing kept, an unreported file is not read again.
+        write(&page, "+++\ntitle = \"Not read\"\n+++\n");
+        let changed = HashSet::new();
+        let watched = Watched {
+            changed: &changed,
+            same_listing: true,
+        };
+        let (pages, _, _) = load_content(
+            &content,
+            &config(),
+            false,
+            Some((&mut cache, 1)),
+            Some(watched),
+        );
+        assert_eq!(pages[0].meta.title.as_deref(), Some("A"));
+    }
+}
