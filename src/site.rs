@@ -429,6 +429,10 @@ impl Site {
         } else {
             0
         };
+        // The keys that render keys and fingerprints are made of, computed here, in parallel,
+        // rather than by the first render or recorded call that needs them.
+        self.data.page_keys();
+        self.data.light_keys();
         let functions = templates::functions::table(&self.data)
             .into_iter()
             .collect();

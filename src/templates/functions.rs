@@ -81,13 +81,17 @@ impl SiteData {
             .get_or_init(|| self.each_page(context::page_light))
     }
 
-    /// `f` of each page, in parallel, by page index.
+    /// `f` of each page, by page index: in parallel, unless called from a parallel task (a
+    /// render asking first). There, a parallel loop could pick up another render that waits
+    /// for the same table, on the same thread: a deadlock.
     fn each_page<T: Send>(&self, f: impl Fn(&Library, usize) -> T + Sync) -> Vec<T> {
         use rayon::prelude::*;
-        (0..self.library.pages.len())
-            .into_par_iter()
-            .map(|i| f(&self.library, i))
-            .collect()
+        let pages = 0..self.library.pages.len();
+        if rayon::current_thread_index().is_some() {
+            pages.map(|i| f(&self.library, i)).collect()
+        } else {
+            pages.into_par_iter().map(|i| f(&self.library, i)).collect()
+        }
     }
 
     /// The relative path of `path`'s version in `lang` (`blog/_index.md` → `blog/_index.en.md`).
