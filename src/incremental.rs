@@ -213,7 +213,7 @@ impl LoadCache {
     }
 
     /// The content was read: from now on, changes are what the watcher reports.
-    pub fn read_everything_changed(&mut self) {
+    pub fn content_read(&mut self) {
         self.changed = if self.watched {
             Changed::Known(Default::default())
         } else {

@@ -54,8 +54,6 @@ pub struct Renderer<'a> {
     pub config: &'a Config,
     pub tera: &'a Tera,
     pub library: &'a Library,
-    /// Every page as JSON (see [`context::page`]).
-    pub pages: &'a context::PageJson,
     /// What templates see as `config`, per language.
     pub config_json: std::collections::HashMap<String, Json>,
     /// With a session: a hash of each page's JSON, and of each section's without its pages,
@@ -312,7 +310,7 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.base_context(&page.lang);
             ctx.extend(owned_context(vec![(
                 "page",
-                context::page_with_siblings(lib, self.pages, i),
+                context::page_with_siblings(lib, i),
             )]));
             ctx.insert("current_url", &page.permalink);
             ctx.insert("current_path", &page.path);
@@ -341,7 +339,10 @@ impl<'a> Renderer<'a> {
     }
 
     fn section_pages_json(&self, s: &Section) -> Vec<Json> {
-        s.pages.iter().map(|&p| self.pages.get(p)).collect()
+        s.pages
+            .iter()
+            .map(|&p| context::page(self.library, p))
+            .collect()
     }
 
     fn render_section(&self, i: usize) -> Rendered {
@@ -417,7 +418,14 @@ impl<'a> Renderer<'a> {
                         )]));
                         ctx.extend(owned_context(vec![(
                             "paginator",
-                            context::paginator(&pagers, k, per, items.len(), &base_url, self.pages),
+                            context::paginator(
+                                &pagers,
+                                k,
+                                per,
+                                items.len(),
+                                &base_url,
+                                self.library,
+                            ),
                         )]));
                         ctx.insert("current_url", &pager.permalink);
                         ctx.insert("current_path", &pager.path);
@@ -487,7 +495,7 @@ impl<'a> Renderer<'a> {
             hash_json(&kind, &mut h);
             h.finish()
         };
-        let term_json = |term: &TaxonomyTerm| context::term(term, self.pages, true);
+        let term_json = |term: &TaxonomyTerm| context::term(self.library, term, true);
         // Each term's JSON (all its pages) as its own page's render built it: the list reuses
         // it instead of copying every page again.
         let mut built_terms: Vec<Option<Json>> = Vec::with_capacity(t.items.len());
@@ -520,7 +528,7 @@ impl<'a> Renderer<'a> {
                         };
                         let ctx = || {
                             let p =
-                                context::paginator(&pagers, j, per, total, &base_url, self.pages);
+                                context::paginator(&pagers, j, per, total, &base_url, self.library);
                             single((&pager.permalink, &pager.path), Some(p))
                         };
                         match self.render(&single_tpl, key, ctx, cfg) {
@@ -640,7 +648,10 @@ impl<'a> Renderer<'a> {
             };
             let ctx = || {
                 let mut ctx = self.base_context(lang);
-                let pages = dated.iter().map(|&p| self.pages.get(p)).collect();
+                let pages = dated
+                    .iter()
+                    .map(|&p| context::page(self.library, p))
+                    .collect();
                 let mut values = vec![
                     ("pages", Json::Array(pages)),
                     ("feed_url", Json::String(feed_url.clone())),
@@ -652,7 +663,7 @@ impl<'a> Renderer<'a> {
                     values.push(("section", context::section(lib, s, Vec::new())));
                 }
                 if let Some(t) = term {
-                    values.push(("term", context::term(t, self.pages, true)));
+                    values.push(("term", context::term(self.library, t, true)));
                 }
                 ctx.extend(owned_context(values));
                 ctx

@@ -44,7 +44,6 @@ pub struct Site {
     /// Hash of the templates and the config: renders of another generation are not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
-    pages_json: Arc<context::PageJson>,
     highlighter: Option<Highlighter>,
     data: Arc<SiteData>,
     /// Warnings found so far.
@@ -161,7 +160,7 @@ impl Site {
             watched,
         );
         if let Some(c) = cache.as_mut() {
-            c.read_everything_changed();
+            c.content_read();
         }
         diags.extend(d);
         let mut library = Library::new(pages, sections, &config, &mut diags);
@@ -215,11 +214,9 @@ impl Site {
         let shortcode_env = || {
             shortcode_site.get_or_init(|| {
                 let snapshot = Arc::new(library.clone());
-                let pre_pages = Arc::new(context::PageJson::new(snapshot.clone()));
-                let pre_data =
-                    SiteData::new(root, &config, snapshot, pre_pages.clone(), &vocabulary);
+                let pre_data = SiteData::new(root, &config, snapshot, &vocabulary);
                 let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
-                (pre_pages, pre_data, tera_md)
+                (pre_data, tera_md)
             })
         };
         let render_md = |job: &MarkdownJob| {
@@ -235,12 +232,12 @@ impl Site {
                 raw_html,
             } = *job;
             let sc = may_call_shortcodes(text).then(|| {
-                let (pre_pages, _, tera_md) = shortcode_env();
+                let (pre_data, tera_md) = shortcode_env();
                 let mut base = tera::Context::new();
                 base.insert("config", &config.to_template_json(lang));
                 base.insert("lang", lang);
                 match item {
-                    Item::Page(i) => pre_pages.with(i, |p| base.insert("page", p)),
+                    Item::Page(i) => base.insert("page", &context::page(&pre_data.library, i)),
                     Item::Section(i) => {
                         base.insert("section", &context::section(&library, i, Vec::new()))
                     }
@@ -368,15 +365,8 @@ impl Site {
         library.fill_backlinks();
 
         let library = Arc::new(library);
-        let pages_json = Arc::new(context::PageJson::new(library.clone()));
-        let data = SiteData::new(
-            root,
-            &config,
-            library.clone(),
-            pages_json.clone(),
-            &vocabulary,
-        );
-        if let Some((_, pre_data, _)) = shortcode_site.get()
+        let data = SiteData::new(root, &config, library.clone(), &vocabulary);
+        if let Some((pre_data, _)) = shortcode_site.get()
             && let Ok(mut w) = pre_data.warnings.lock()
         {
             diags.append(&mut w);
@@ -399,7 +389,6 @@ impl Site {
             tera,
             generation,
             recorder,
-            pages_json,
             highlighter,
             data,
             warnings,
@@ -408,17 +397,16 @@ impl Site {
 
     /// Renders every output file into `sink`.
     pub fn render(&mut self, sink: &dyn Sink) -> Result<(), BuildFailed> {
-        self.render_with(None, Searching::Now(None), sink)
+        self.render_with(None, true, sink)
     }
 
     /// Renders every output file, reusing the renders of `cache` whose inputs did not change
-    /// (see [`crate::incremental`]); the cache then holds this build's renders. With
-    /// `search_later`, the search index is left out (see [`Site::search_later`]).
+    /// (see [`crate::incremental`]); the cache then holds this build's renders. The search
+    /// index is left out: the caller builds it with [`Site::search_later`].
     pub fn render_incremental(
         &mut self,
         cache: &mut RenderCache,
         sink: &dyn Sink,
-        search_later: bool,
     ) -> Result<(), BuildFailed> {
         let recorder = self
             .recorder
@@ -437,12 +425,7 @@ impl Site {
             .into_iter()
             .collect();
         let session = Session::start(cache, generation, recorder, functions);
-        let searching = if search_later {
-            Searching::Later
-        } else {
-            Searching::Now(Some(&mut cache.search))
-        };
-        let result = self.render_with(Some(&session), searching, sink);
+        let result = self.render_with(Some(&session), false, sink);
         session.finish(cache, generation);
         result
     }
@@ -450,7 +433,7 @@ impl Site {
     fn render_with(
         &mut self,
         session: Option<&Session>,
-        searching: Searching,
+        with_search: bool,
         sink: &dyn Sink,
     ) -> Result<(), BuildFailed> {
         let (page_keys, section_keys) = match session {
@@ -465,7 +448,6 @@ impl Site {
             config: &self.config,
             tera: &self.tera,
             library: &self.library,
-            pages: &self.pages_json,
             config_json: self
                 .config
                 .languages
@@ -478,10 +460,10 @@ impl Site {
         // The search index needs only the library: it is built, and written, while the pages
         // render (rendering waits on the file system much of the time).
         let search = || -> Result<(), Vec<Diagnostic>> {
-            match searching {
-                Searching::Now(cache) => self.search_later().deliver(sink, cache),
-                Searching::Later => Ok(()),
+            if !with_search {
+                return Ok(());
             }
+            self.search_later().deliver(sink, None)
         };
         let (rendered, searched) = rayon::join(|| renderer.render_all(), search);
         if let Ok(mut w) = self.data.warnings.lock() {
@@ -621,14 +603,6 @@ impl SearchLater {
     }
 }
 
-/// How a render builds the search index.
-enum Searching<'a> {
-    /// With the pages (from the last build's indexes, if given).
-    Now(Option<&'a mut crate::search::IndexCache>),
-    /// Not: the caller builds it afterwards.
-    Later,
-}
-
 /// Loads, validates and renders `root` without writing anything: every problem, and the
 /// warnings of a good site.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnostic>), BuildFailed> {
@@ -666,7 +640,7 @@ pub fn build_in_memory_search_later(
     };
     let mut site = Site::load_cached(root, &options, Some(&mut cache.load))?;
     let sink = MemorySink::default();
-    site.render_incremental(cache, &sink, true)?;
+    site.render_incremental(cache, &sink)?;
     let search = site.search_later();
     let warnings = std::mem::take(&mut site.warnings);
     // Freeing a large site takes a while; the preview need not wait.

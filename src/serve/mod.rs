@@ -98,8 +98,7 @@ fn rebuild(
         state.publish(files, event);
         return Ok(start.elapsed());
     }
-    files.extend(state.files_below(crate::search::FOLDER));
-    state.publish(files, event);
+    state.publish_keeping(files, Some(crate::search::FOLDER), event);
     let shown = start.elapsed();
     let index = search.files(&mut cache.search).map_err(failed)?;
     state.replace_below(crate::search::FOLDER, index, Event::Search);
@@ -184,16 +183,17 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
                 }
                 for p in &e.paths {
                     let p = canonical(p);
+                    let Ok(rel) = p.strip_prefix(&root) else {
+                        // Not known to be outside the site: every file is read again.
+                        cache.load.lost_track();
+                        continue;
+                    };
                     // Every path, even one that does not call for a rebuild (an asset named
                     // like a backup file): the next build reads those files again.
-                    match p.strip_prefix(&root) {
-                        Ok(rel) => cache.load.saw(rel.to_path_buf()),
-                        // Not known to be outside the site: every file is read again.
-                        Err(_) => cache.load.lost_track(),
-                    }
+                    cache.load.saw(rel.to_path_buf());
                     if let Some(k) = watch::classify(&root, &p) {
                         kinds.insert(k);
-                        changed.push(p.strip_prefix(&root).unwrap_or(&p).display().to_string());
+                        changed.push(rel.display().to_string());
                     }
                 }
             }

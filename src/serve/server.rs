@@ -49,32 +49,37 @@ pub struct State {
 impl State {
     /// Replaces the served site, then tells every browser (so a reload sees the new site).
     pub fn publish(&self, files: BTreeMap<String, Vec<u8>>, event: Event) {
-        let files = files.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-        let previous = self
-            .files
-            .write()
-            .ok()
-            .map(|mut f| std::mem::replace(&mut *f, files));
+        self.publish_keeping(files, None, event);
+    }
+
+    /// [`State::publish`], keeping the served files below `keep/` (shared, not copied) where
+    /// `files` has none of its own: `serve` publishes pages before their search index.
+    pub fn publish_keeping(
+        &self,
+        files: BTreeMap<String, Vec<u8>>,
+        keep: Option<&str>,
+        event: Event,
+    ) {
+        let mut files: BTreeMap<String, Arc<Vec<u8>>> =
+            files.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        let previous = self.files.write().ok().map(|mut served| {
+            if let Some(folder) = keep {
+                let prefix = format!("{folder}/");
+                for (path, bytes) in served
+                    .range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                {
+                    files.entry(path.clone()).or_insert_with(|| bytes.clone());
+                }
+            }
+            std::mem::replace(&mut *served, files)
+        });
         // Freeing a large site takes a while; nobody need wait.
         std::thread::spawn(move || drop(previous));
         if let Ok(mut e) = self.error.write() {
             *e = None;
         }
         self.broadcast(event);
-    }
-
-    /// The served files below `folder/` (with their paths), to carry into the next build.
-    pub fn files_below(&self, folder: &str) -> BTreeMap<String, Vec<u8>> {
-        let prefix = format!("{folder}/");
-        self.files
-            .read()
-            .map(|f| {
-                f.range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, v)| (k.clone(), v.as_ref().clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     /// Replaces the served files below `folder/` with `files`, then tells every browser.

@@ -2,7 +2,6 @@
 //! serializes them.
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 
@@ -110,38 +109,6 @@ pub fn page(lib: &Library, i: usize) -> Json {
     })
 }
 
-/// Every page as templates see it ([`page`]), by index, built each time a template needs one:
-/// the 30,000 pages of a large site, kept, would take more memory than the rest of the build
-/// together, and building one costs about what copying it does. Render keys are made of
-/// [`page_key`], which does not need the JSON.
-pub struct PageJson {
-    library: Arc<Library>,
-}
-
-impl PageJson {
-    pub fn new(library: Arc<Library>) -> PageJson {
-        PageJson { library }
-    }
-
-    /// Page `i`'s JSON.
-    pub fn get(&self, i: usize) -> Json {
-        page(&self.library, i)
-    }
-
-    /// `f` of page `i`'s JSON.
-    pub fn with<R>(&self, i: usize, f: impl FnOnce(&Json) -> R) -> R {
-        f(&page(&self.library, i))
-    }
-
-    pub fn len(&self) -> usize {
-        self.library.pages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// A page reduced to what lists need (no content, summary, table of contents, translations
 /// or backlinks): what `get_pages` returns, cheap to copy into every page's context.
 pub fn page_light(lib: &Library, i: usize) -> Json {
@@ -221,13 +188,13 @@ pub fn page_key(lib: &Library, i: usize) -> u64 {
     h.finish()
 }
 
-pub fn page_with_siblings(lib: &Library, pages: &PageJson, i: usize) -> Json {
-    let mut v = pages.get(i);
+pub fn page_with_siblings(lib: &Library, i: usize) -> Json {
+    let mut v = page(lib, i);
     if let Some(l) = lib.pages[i].lower {
-        v["lower"] = pages.get(l);
+        v["lower"] = page(lib, l);
     }
     if let Some(h) = lib.pages[i].higher {
-        v["higher"] = pages.get(h);
+        v["higher"] = page(lib, h);
     }
     v
 }
@@ -268,9 +235,9 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
     })
 }
 
-pub fn term(t: &TaxonomyTerm, pages: &PageJson, with_pages: bool) -> Json {
+pub fn term(lib: &Library, t: &TaxonomyTerm, with_pages: bool) -> Json {
     let list: Vec<Json> = if with_pages {
-        t.pages.iter().map(|&p| pages.get(p)).collect()
+        t.pages.iter().map(|&p| page(lib, p)).collect()
     } else {
         Vec::new()
     };
@@ -284,12 +251,12 @@ pub fn term(t: &TaxonomyTerm, pages: &PageJson, with_pages: bool) -> Json {
     })
 }
 
-pub fn taxonomy(t: &Taxonomy, pages: &PageJson, with_pages: bool) -> Json {
+pub fn taxonomy(lib: &Library, t: &Taxonomy, with_pages: bool) -> Json {
     json!({
         "kind": t.kind,
         "lang": t.lang,
         "permalink": t.permalink,
-        "items": t.items.iter().map(|term_| term(term_, pages, with_pages)).collect::<Vec<_>>(),
+        "items": t.items.iter().map(|term_| term(lib, term_, with_pages)).collect::<Vec<_>>(),
     })
 }
 
@@ -339,7 +306,7 @@ pub fn paginator(
     per: usize,
     total: usize,
     base_url: &str,
-    pages: &PageJson,
+    lib: &Library,
 ) -> Json {
     let p = &pagers[k];
     json!({
@@ -352,6 +319,6 @@ pub fn paginator(
         "next": pagers.get(k + 1).map(|n| Json::String(n.permalink.clone())).unwrap_or(Json::Null),
         "total_pages": total,
         "current_index": p.index,
-        "pages": p.pages.iter().map(|&i| pages.get(i)).collect::<Vec<_>>(),
+        "pages": p.pages.iter().map(|&i| page(lib, i)).collect::<Vec<_>>(),
     })
 }

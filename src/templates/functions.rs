@@ -22,8 +22,6 @@ pub struct SiteData {
     pub root: PathBuf,
     pub config: Config,
     pub library: Arc<Library>,
-    /// Every page as JSON, by page index.
-    pub pages: Arc<context::PageJson>,
     /// Every page reduced for lists (see [`context::page_light`]), by page index, built when
     /// first asked for.
     light_pages: std::sync::OnceLock<Vec<Json>>,
@@ -39,13 +37,11 @@ pub struct SiteData {
 }
 
 impl SiteData {
-    /// A snapshot of the site for the template functions (shared with the site, not copied);
-    /// `pages` are the pages as JSON.
+    /// A snapshot of the site for the template functions (shared with the site, not copied).
     pub fn new(
         root: &Path,
         config: &Config,
         library: Arc<Library>,
-        pages: Arc<context::PageJson>,
         vocabulary: &Option<crate::vocabulary::Vocabulary>,
     ) -> Arc<SiteData> {
         Arc::new(SiteData {
@@ -53,7 +49,6 @@ impl SiteData {
             config: config.clone(),
             light_pages: std::sync::OnceLock::new(),
             library,
-            pages,
             vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
@@ -113,7 +108,7 @@ impl SiteData {
             self.library.sections[i]
                 .pages
                 .iter()
-                .map(|&p| self.pages.get(p))
+                .map(|&p| context::page(&self.library, p))
                 .collect()
         };
         context::section(&self.library, i, pages)
@@ -492,7 +487,7 @@ impl Function for GetPage {
         let path = required_str(args, "path", "get_page")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_page")?);
         match d.library.find_page(&rel) {
-            Some(i) => Ok(d.pages.get(i)),
+            Some(i) => Ok(context::page(&d.library, i)),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_page`: no page `{rel}`"))),
         }
@@ -525,7 +520,7 @@ impl Function for GetTaxonomy {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let with_pages = arg_bool(args, "include_pages", true);
         Ok(find_taxonomy(&self.0, args, "get_taxonomy")?
-            .map(|t| context::taxonomy(t, &self.0.pages, with_pages))
+            .map(|t| context::taxonomy(&self.0.library, t, with_pages))
             .unwrap_or(Json::Null))
     }
 }
@@ -584,8 +579,8 @@ impl Function for GetTaxonomyTerm {
         };
         match t.term(name, &d.config) {
             Some(term) => Ok(context::term(
+                &d.library,
                 term,
-                &d.pages,
                 arg_bool(args, "include_pages", true),
             )),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
