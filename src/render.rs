@@ -3,9 +3,10 @@
 //! apart from reading static files; parallel over pages.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value as Json;
@@ -18,6 +19,7 @@ use crate::content::taxonomy::TaxonomyTerm;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{KeyHasher, Session, hash_json, hasher};
 use crate::output::{Content, OutputError, OutputFile, Rank, Sink, stage};
+use crate::templates::reads::{PageFields, Reads};
 use crate::templates::{self, context, tera_error_chain};
 
 /// One URL of the sitemap, as `sitemap.xml` sees it (`entries`).
@@ -56,9 +58,13 @@ pub struct Renderer<'a> {
     pub library: &'a Library,
     /// What templates see as `config`, per language.
     pub config_json: std::collections::HashMap<String, Json>,
-    /// With a session: a hash of each page's JSON, and of each section's without its pages,
-    /// from which render keys are made (see [`Renderer::render`]).
-    pub page_keys: &'a [u64],
+    /// What each template reads of the pages it is given: the rest is left out of their
+    /// JSON, and of render keys.
+    pub reads: &'a HashMap<String, Reads>,
+    /// With a session: a hash of each page's JSON for each set of fields templates read, and
+    /// of each section's without its pages, from which render keys are made (see
+    /// [`Renderer::render`]).
+    pub page_keys: HashMap<PageFields, Arc<[u64]>>,
     pub section_keys: Vec<u64>,
     /// Where each job's files go as soon as they are rendered.
     pub sink: &'a dyn Sink,
@@ -104,34 +110,46 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn hash_pages(&self, h: &mut KeyHasher, pages: &[usize]) {
+    /// What `template` reads of the pages it is given (everything, for a template unknown).
+    fn reads(&self, template: &str) -> Reads {
+        let name = templates::resolve(self.tera, template);
+        self.reads.get(name.as_ref()).copied().unwrap_or(Reads::ALL)
+    }
+
+    /// Each page's key for `fields` (keys of every field, which are as good, if that set was
+    /// not computed).
+    fn page_keys(&self, fields: PageFields) -> &[u64] {
+        self.page_keys
+            .get(&fields)
+            .or_else(|| self.page_keys.get(&PageFields::ALL))
+            .map_or(&[], |k| &k[..])
+    }
+
+    /// A list of pages, as a template reading `reads` sees it: their number, and their fields
+    /// if it reads the list.
+    fn hash_pages(&self, h: &mut KeyHasher, pages: &[usize], reads: Reads) {
         pages.len().hash(h);
-        for &p in pages {
-            self.page_keys.get(p).hash(h);
+        if reads.pages {
+            let keys = self.page_keys(reads.fields);
+            for &p in pages {
+                keys.get(p).hash(h);
+            }
         }
     }
 
     /// Everything [`context::term`] is made of.
-    fn hash_term(&self, h: &mut KeyHasher, t: &TaxonomyTerm) {
+    fn hash_term(&self, h: &mut KeyHasher, t: &TaxonomyTerm, reads: Reads) {
         (&t.name, &t.slug, &t.path, &t.permalink).hash(h);
-        self.hash_pages(h, &t.pages);
+        self.hash_pages(h, &t.pages, reads);
     }
 
     /// Everything [`context::paginator`] is made of.
-    fn hash_paginator(
-        &self,
-        h: &mut KeyHasher,
-        pagers: &[context::Pager],
-        k: usize,
-        per: usize,
-        total: usize,
-        base_url: &str,
-    ) {
-        (k, per, total, base_url, pagers.len()).hash(h);
-        for p in pagers {
-            (p.index, &p.permalink).hash(h);
+    fn hash_paginator(&self, h: &mut KeyHasher, p: &context::Pagination, k: usize, reads: Reads) {
+        (k, p.per, p.total, p.base_url, p.pagers.len()).hash(h);
+        for pager in p.pagers {
+            (pager.index, &pager.permalink).hash(h);
         }
-        self.hash_pages(h, &pagers[k].pages);
+        self.hash_pages(h, &p.pagers[k].pages, reads);
     }
 }
 
@@ -296,13 +314,12 @@ impl<'a> Renderer<'a> {
         let lib = self.library;
         let page = &lib.pages[i];
         let template = page.meta.template.as_deref().unwrap_or("page.html");
+        let fields = self.reads(template).fields;
         let key = |h: &mut KeyHasher| {
             (&page.lang, &page.permalink, &page.path).hash(h);
+            let keys = self.page_keys(fields);
             let siblings = [Some(i), page.lower, page.higher];
-            for p in siblings
-                .iter()
-                .map(|s| s.and_then(|p| self.page_keys.get(p)))
-            {
+            for p in siblings.iter().map(|s| s.and_then(|p| keys.get(p))) {
                 p.hash(h);
             }
         };
@@ -310,7 +327,7 @@ impl<'a> Renderer<'a> {
             let mut ctx = self.base_context(&page.lang);
             ctx.extend(owned_context(vec![(
                 "page",
-                context::page_with_siblings(lib, i),
+                context::page_with_siblings(lib, i, fields),
             )]));
             ctx.insert("current_url", &page.permalink);
             ctx.insert("current_path", &page.path);
@@ -338,10 +355,14 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    fn section_pages_json(&self, s: &Section) -> Vec<Json> {
+    /// A section's pages as a template reading `reads` sees them.
+    fn section_pages_json(&self, s: &Section, reads: Reads) -> Vec<Json> {
+        if !reads.pages {
+            return Vec::new();
+        }
         s.pages
             .iter()
-            .map(|&p| context::page(self.library, p))
+            .map(|&p| context::page(self.library, p, reads.fields))
             .collect()
     }
 
@@ -381,6 +402,7 @@ impl<'a> Renderer<'a> {
                 "section.html".into()
             }
         });
+        let reads = self.reads(&template);
         let mut diags = Vec::new();
         if s.meta.generate_feeds {
             match self.feeds_for(&s.lang, &s.path, &s.pages, Some(i), None) {
@@ -399,6 +421,12 @@ impl<'a> Renderer<'a> {
                 let base_url = self
                     .config
                     .make_permalink(&format!("{}{}/", s.path, s.meta.paginate_path));
+                let pagination = context::Pagination {
+                    pagers: &pagers,
+                    per,
+                    total: items.len(),
+                    base_url: &base_url,
+                };
                 for (k, pager) in pagers.iter().enumerate() {
                     let key = |h: &mut KeyHasher| {
                         (
@@ -408,7 +436,7 @@ impl<'a> Renderer<'a> {
                             &pager.path,
                         )
                             .hash(h);
-                        self.hash_paginator(h, &pagers, k, per, items.len(), &base_url);
+                        self.hash_paginator(h, &pagination, k, reads);
                     };
                     let ctx = || {
                         let mut ctx = self.base_context(&s.lang);
@@ -419,12 +447,10 @@ impl<'a> Renderer<'a> {
                         ctx.extend(owned_context(vec![(
                             "paginator",
                             context::paginator(
-                                &pagers,
+                                &pagination,
                                 k,
-                                per,
-                                items.len(),
-                                &base_url,
                                 self.library,
+                                reads.pages.then_some(reads.fields),
                             ),
                         )]));
                         ctx.insert("current_url", &pager.permalink);
@@ -445,13 +471,13 @@ impl<'a> Renderer<'a> {
             None => {
                 let key = |h: &mut KeyHasher| {
                     (&s.lang, self.section_keys.get(i), &s.permalink, &s.path).hash(h);
-                    self.hash_pages(h, &s.pages);
+                    self.hash_pages(h, &s.pages, reads);
                 };
                 let ctx = || {
                     let mut ctx = self.base_context(&s.lang);
                     ctx.extend(owned_context(vec![(
                         "section",
-                        context::section(lib, i, self.section_pages_json(s)),
+                        context::section(lib, i, self.section_pages_json(s, reads)),
                     )]));
                     ctx.insert("current_url", &s.permalink);
                     ctx.insert("current_path", &s.path);
@@ -495,16 +521,20 @@ impl<'a> Renderer<'a> {
             hash_json(&kind, &mut h);
             h.finish()
         };
-        let term_json = |term: &TaxonomyTerm| context::term(self.library, term, true);
+        let single_reads = self.reads(&single_tpl);
+        let list_reads = self.reads(&list_tpl);
+        let term_json = |term: &TaxonomyTerm, reads: Reads| {
+            context::term(self.library, term, reads.pages.then_some(reads.fields))
+        };
         // Each term's JSON (all its pages) as its own page's render built it: the list reuses
-        // it instead of copying every page again.
+        // it instead of copying every page again, if both templates read the same.
         let mut built_terms: Vec<Option<Json>> = Vec::with_capacity(t.items.len());
         for term in &t.items {
             let single = |current: (&str, &str), paginator: Option<Json>| {
                 let mut ctx = self.base_context(&t.lang);
                 ctx.extend(owned_context(vec![
                     ("taxonomy", kind.clone()),
-                    ("term", term_json(term)),
+                    ("term", term_json(term, single_reads)),
                 ]));
                 if let Some(p) = paginator {
                     ctx.extend(owned_context(vec![("paginator", p)]));
@@ -519,16 +549,25 @@ impl<'a> Renderer<'a> {
                     let pp = t.kind.paginate_path();
                     let pagers = context::paginate(self.config, &term.path, pp, per, &term.pages);
                     let base_url = self.config.make_permalink(&format!("{}{pp}/", term.path));
+                    let pagination = context::Pagination {
+                        pagers: &pagers,
+                        per,
+                        total: term.pages.len(),
+                        base_url: &base_url,
+                    };
                     for (j, pager) in pagers.iter().enumerate() {
-                        let total = term.pages.len();
                         let key = |h: &mut KeyHasher| {
                             (&t.lang, kind_key, &pager.permalink, &pager.path).hash(h);
-                            self.hash_term(h, term);
-                            self.hash_paginator(h, &pagers, j, per, total, &base_url);
+                            self.hash_term(h, term, single_reads);
+                            self.hash_paginator(h, &pagination, j, single_reads);
                         };
                         let ctx = || {
-                            let p =
-                                context::paginator(&pagers, j, per, total, &base_url, self.library);
+                            let p = context::paginator(
+                                &pagination,
+                                j,
+                                self.library,
+                                single_reads.pages.then_some(single_reads.fields),
+                            );
                             single((&pager.permalink, &pager.path), Some(p))
                         };
                         match self.render(&single_tpl, key, ctx, cfg) {
@@ -546,7 +585,7 @@ impl<'a> Renderer<'a> {
                 _ => {
                     let key = |h: &mut KeyHasher| {
                         (&t.lang, kind_key, &term.permalink, &term.path).hash(h);
-                        self.hash_term(h, term);
+                        self.hash_term(h, term, single_reads);
                     };
                     let ctx = || single((&term.permalink, &term.path), None);
                     let (result, ctx) = self.render_returning(&single_tpl, key, ctx, cfg);
@@ -554,7 +593,9 @@ impl<'a> Renderer<'a> {
                         Ok(html) => out.push(OutputFile::text(file_for_path(&term.path), html)),
                         Err(d) => diags.push(d),
                     }
-                    built = ctx.and_then(|mut c| c.remove("term"));
+                    if single_reads == list_reads {
+                        built = ctx.and_then(|mut c| c.remove("term"));
+                    }
                 }
             }
             built_terms.push(built);
@@ -568,7 +609,7 @@ impl<'a> Renderer<'a> {
         let key = |h: &mut KeyHasher| {
             (&t.lang, kind_key, &t.permalink, &t.path).hash(h);
             for term in &t.items {
-                self.hash_term(h, term);
+                self.hash_term(h, term, list_reads);
             }
         };
         let ctx = || {
@@ -577,7 +618,7 @@ impl<'a> Renderer<'a> {
                 .items
                 .iter()
                 .zip(built_terms)
-                .map(|(term, built)| built.unwrap_or_else(|| term_json(term)))
+                .map(|(term, built)| built.unwrap_or_else(|| term_json(term, list_reads)))
                 .collect();
             ctx.extend(owned_context(vec![
                 ("taxonomy", kind.clone()),
@@ -638,19 +679,25 @@ impl<'a> Renderer<'a> {
         for name in &self.config.lang(lang).feed_filenames {
             let path = format!("{}{name}", base_path);
             let feed_url = self.config.make_permalink(&path);
+            let reads = self.reads(name);
             let key = |h: &mut KeyHasher| {
                 (lang, &feed_url, &last_updated).hash(h);
                 section.map(|s| self.section_keys.get(s)).hash(h);
                 if let Some(t) = term {
-                    self.hash_term(h, t);
+                    self.hash_term(h, t, reads);
                 }
-                self.hash_pages(h, &dated);
+                // `pages` is a variable of its own, always there.
+                let every = Reads {
+                    pages: true,
+                    ..reads
+                };
+                self.hash_pages(h, &dated, every);
             };
             let ctx = || {
                 let mut ctx = self.base_context(lang);
                 let pages = dated
                     .iter()
-                    .map(|&p| context::page(self.library, p))
+                    .map(|&p| context::page(self.library, p, reads.fields))
                     .collect();
                 let mut values = vec![
                     ("pages", Json::Array(pages)),
@@ -663,7 +710,8 @@ impl<'a> Renderer<'a> {
                     values.push(("section", context::section(lib, s, Vec::new())));
                 }
                 if let Some(t) = term {
-                    values.push(("term", context::term(self.library, t, true)));
+                    let pages = reads.pages.then_some(reads.fields);
+                    values.push(("term", context::term(self.library, t, pages)));
                 }
                 ctx.extend(owned_context(values));
                 ctx

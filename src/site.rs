@@ -19,6 +19,7 @@ use crate::output::{DiskSink, MemorySink, NullSink, OutputFile, Sink, stage};
 use crate::practice;
 use crate::render::Renderer;
 use crate::render::deliver;
+use crate::templates::reads::{PageFields, Reads};
 use crate::templates::{self, context, filters, functions::SiteData};
 use crate::vocabulary::Vocabulary;
 
@@ -41,6 +42,8 @@ pub struct Site {
     /// The controlled vocabulary, for sites that have one (`data/vocabulary.toml`).
     pub vocabulary: Option<Vocabulary>,
     tera: tera::Tera,
+    /// What each template reads of the pages it is given.
+    reads: HashMap<String, Reads>,
     /// Hash of the templates and the config: renders of another generation are not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
@@ -237,7 +240,10 @@ impl Site {
                 base.insert("config", &config.to_template_json(lang));
                 base.insert("lang", lang);
                 match item {
-                    Item::Page(i) => base.insert("page", &context::page(&pre_data.library, i)),
+                    Item::Page(i) => base.insert(
+                        "page",
+                        &context::page(&pre_data.library, i, PageFields::ALL),
+                    ),
                     Item::Section(i) => {
                         base.insert("section", &context::section(&library, i, Vec::new()))
                     }
@@ -386,6 +392,7 @@ impl Site {
             config,
             library,
             vocabulary,
+            reads: templates::reads::all(&tera),
             tera,
             generation,
             recorder,
@@ -419,7 +426,7 @@ impl Site {
         };
         // The keys that render keys and fingerprints are made of, computed here, in parallel,
         // rather than by the first render or recorded call that needs them.
-        self.data.page_keys();
+        self.data.field_keys();
         self.data.light_keys();
         let functions = templates::functions::table(&self.data)
             .into_iter()
@@ -437,11 +444,24 @@ impl Site {
         sink: &dyn Sink,
     ) -> Result<(), BuildFailed> {
         let (page_keys, section_keys) = match session {
-            Some(_) => (self.data.page_keys(), Renderer::section_keys(&self.library)),
-            None => (&[][..], Vec::new()),
+            Some(_) => {
+                let masks: HashSet<PageFields> = self
+                    .reads
+                    .values()
+                    .map(|r| r.fields)
+                    .chain([PageFields::ALL])
+                    .collect();
+                let keys = masks
+                    .into_iter()
+                    .map(|m| (m, self.data.page_keys(m)))
+                    .collect();
+                (keys, Renderer::section_keys(&self.library))
+            }
+            None => (HashMap::new(), Vec::new()),
         };
         let renderer = Renderer {
             page_keys,
+            reads: &self.reads,
             section_keys,
             session,
             root: &self.root,

@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 use crate::config::Config;
 use crate::content::library::{Item, Library};
 use crate::content::taxonomy::{Taxonomy, TaxonomyTerm};
+use crate::templates::reads::{Field, PageFields};
 
 fn translations(lib: &Library, canonical: &str) -> Json {
     let mut list: Vec<Json> = lib
@@ -65,48 +66,155 @@ fn taxonomies(p: &crate::content::Page) -> serde_json::Map<String, Json> {
         .collect()
 }
 
-/// A page as templates see it (without `lower`/`higher`, which [`page_with_siblings`] adds).
-pub fn page(lib: &Library, i: usize) -> Json {
-    let p = &lib.pages[i];
-    let (year, month, day) = match &p.meta.date {
+/// One field of a page as templates see it (`lower` and `higher` are `null`:
+/// [`page_with_siblings`] fills them).
+fn field(lib: &Library, p: &crate::content::Page, f: Field) -> Json {
+    let date_part = |k: usize| match &p.meta.date {
         Some(d) => {
             let (y, m, dd) = d.ymd();
-            (json!(y), json!(m), json!(dd))
+            [json!(y), json!(m), json!(dd)][k].clone()
         }
-        None => (Json::Null, Json::Null, Json::Null),
+        None => Json::Null,
     };
-    let taxonomies = taxonomies(p);
-    json!({
-        "relative_path": p.file.relative,
-        "colocated_path": p.file.colocated_path,
-        "content": p.content,
-        "permalink": p.permalink,
-        "slug": p.slug,
-        "ancestors": p.ancestors,
-        "title": p.meta.title,
-        "description": p.meta.description,
-        "updated": p.meta.updated.as_ref().map(|d| &d.text),
-        "date": p.meta.date.as_ref().map(|d| &d.text),
-        "year": year,
-        "month": month,
-        "day": day,
-        "taxonomies": taxonomies,
-        "authors": p.meta.authors,
-        "extra": p.meta.extra,
-        "path": p.path,
-        "components": p.components,
-        "summary": p.summary,
-        "toc": p.toc,
-        "word_count": p.word_count,
-        "reading_time": p.reading_time,
-        "assets": p.assets,
-        "draft": p.meta.draft,
-        "lang": p.lang,
-        "lower": Json::Null,
-        "higher": Json::Null,
-        "translations": translations(lib, &p.file.canonical),
-        "backlinks": backlinks(lib, &p.file.relative),
+    match f {
+        Field::RelativePath => json!(p.file.relative),
+        Field::ColocatedPath => json!(p.file.colocated_path),
+        Field::Content => json!(p.content),
+        Field::Permalink => json!(p.permalink),
+        Field::Slug => json!(p.slug),
+        Field::Ancestors => json!(p.ancestors),
+        Field::Title => json!(p.meta.title),
+        Field::Description => json!(p.meta.description),
+        Field::Updated => json!(p.meta.updated.as_ref().map(|d| &d.text)),
+        Field::Date => json!(p.meta.date.as_ref().map(|d| &d.text)),
+        Field::Year => date_part(0),
+        Field::Month => date_part(1),
+        Field::Day => date_part(2),
+        Field::Taxonomies => Json::Object(taxonomies(p)),
+        Field::Authors => json!(p.meta.authors),
+        Field::Extra => p.meta.extra.clone(),
+        Field::Path => json!(p.path),
+        Field::Components => json!(p.components),
+        Field::Summary => json!(p.summary),
+        Field::Toc => json!(p.toc),
+        Field::WordCount => json!(p.word_count),
+        Field::ReadingTime => json!(p.reading_time),
+        Field::Assets => json!(p.assets),
+        Field::Draft => json!(p.meta.draft),
+        Field::Lang => json!(p.lang),
+        Field::Lower | Field::Higher => Json::Null,
+        Field::Translations => translations(lib, &p.file.canonical),
+        Field::Backlinks => backlinks(lib, &p.file.relative),
+    }
+}
+
+/// A hash of what [`field`] is made of: two equal hashes, two equal values.
+fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Hasher) {
+    match f {
+        Field::RelativePath => p.file.relative.hash(h),
+        Field::ColocatedPath => p.file.colocated_path.hash(h),
+        Field::Content => p.content.hash(h),
+        Field::Permalink => p.permalink.hash(h),
+        Field::Slug => p.slug.hash(h),
+        Field::Ancestors => p.ancestors.hash(h),
+        Field::Title => p.meta.title.hash(h),
+        Field::Description => p.meta.description.hash(h),
+        Field::Updated => p.meta.updated.as_ref().map(|d| &d.text).hash(h),
+        // The year, month and day are the date's.
+        Field::Date | Field::Year | Field::Month | Field::Day => {
+            p.meta.date.as_ref().map(|d| &d.text).hash(h)
+        }
+        Field::Taxonomies => {
+            p.meta.taxonomies.len().hash(h);
+            for (name, terms, _) in &p.meta.taxonomies {
+                (name, terms).hash(h);
+            }
+        }
+        Field::Authors => p.meta.authors.hash(h),
+        Field::Extra => crate::incremental::hash_json(&p.meta.extra, h),
+        Field::Path => p.path.hash(h),
+        Field::Components => p.components.hash(h),
+        Field::Summary => p.summary.hash(h),
+        Field::Toc => p.toc.hash(h),
+        Field::WordCount => p.word_count.hash(h),
+        Field::ReadingTime => p.reading_time.hash(h),
+        Field::Assets => p.assets.hash(h),
+        Field::Draft => p.meta.draft.hash(h),
+        Field::Lang => p.lang.hash(h),
+        Field::Lower | Field::Higher => {}
+        Field::Translations => {
+            let translations = lib.translations_of(&p.file.canonical);
+            translations.len().hash(h);
+            for item in translations.iter() {
+                let (lang, permalink, title, path) = match *item {
+                    Item::Page(j) => {
+                        let t = &lib.pages[j];
+                        (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
+                    }
+                    Item::Section(j) => {
+                        let t = &lib.sections[j];
+                        (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
+                    }
+                };
+                (lang, permalink, title, path).hash(h);
+            }
+        }
+        Field::Backlinks => {
+            let backlinks = lib.backlinks.get(&p.file.relative);
+            backlinks.map_or(0, Vec::len).hash(h);
+            for item in backlinks.into_iter().flatten() {
+                let (permalink, title) = match *item {
+                    Item::Page(j) => (&lib.pages[j].permalink, &lib.pages[j].meta.title),
+                    Item::Section(j) => (&lib.sections[j].permalink, &lib.sections[j].meta.title),
+                };
+                (permalink, title).hash(h);
+            }
+        }
+    }
+}
+
+/// A page as templates see it, with the fields not in `fields` `null` (see
+/// [`crate::templates::reads`]), and without `lower`/`higher`, which [`page_with_siblings`]
+/// adds.
+pub fn page(lib: &Library, i: usize, fields: PageFields) -> Json {
+    let p = &lib.pages[i];
+    let map = Field::ALL
+        .into_iter()
+        .map(|f| {
+            let v = if fields.has(f) {
+                field(lib, p, f)
+            } else {
+                Json::Null
+            };
+            (f.name().to_string(), v)
+        })
+        .collect();
+    Json::Object(map)
+}
+
+/// A hash of each field of [`page`], in the order of [`Field::ALL`].
+pub type FieldKeys = [u64; Field::ALL.len()];
+
+pub fn field_keys(lib: &Library, i: usize) -> FieldKeys {
+    let p = &lib.pages[i];
+    Field::ALL.map(|f| {
+        let mut h = crate::incremental::hasher();
+        hash_field(lib, p, f, &mut h);
+        h.finish()
     })
+}
+
+/// A hash of the fields of [`page`] in `fields`, from the page's [`field_keys`]: two equal
+/// keys, two equal pages.
+pub fn page_key(keys: &FieldKeys, fields: PageFields) -> u64 {
+    let mut h = crate::incremental::hasher();
+    "page".hash(&mut h);
+    for (k, f) in keys.iter().zip(Field::ALL) {
+        if fields.has(f) {
+            k.hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// A page reduced to what lists need (no content, summary, table of contents, translations
@@ -150,51 +258,14 @@ pub fn light_key(lib: &Library, i: usize) -> u64 {
     h.finish()
 }
 
-/// A hash of everything [`page`] is made of (the page, its translations' and its backlinks'
-/// titles and links): two equal keys, two equal values. Render keys and fingerprints are made
-/// of it; it costs a small part of building the JSON.
-pub fn page_key(lib: &Library, i: usize) -> u64 {
-    let p = &lib.pages[i];
-    let mut h = crate::incremental::hasher();
-    "page".hash(&mut h);
-    hash_light(p, &mut h);
-    (&p.file.colocated_path, &p.content, &p.summary, &p.toc).hash(&mut h);
-    (&p.ancestors, &p.meta.authors, &p.components, &p.assets).hash(&mut h);
-    (p.word_count, p.reading_time, p.meta.draft).hash(&mut h);
-    let translations = lib.translations_of(&p.file.canonical);
-    translations.len().hash(&mut h);
-    for item in translations.iter() {
-        let (lang, permalink, title, path) = match *item {
-            Item::Page(j) => {
-                let t = &lib.pages[j];
-                (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
-            }
-            Item::Section(j) => {
-                let t = &lib.sections[j];
-                (&t.lang, &t.permalink, &t.meta.title, &t.file.relative)
-            }
-        };
-        (lang, permalink, title, path).hash(&mut h);
+/// [`page`] with its neighbours in its section's order (when `fields` has them).
+pub fn page_with_siblings(lib: &Library, i: usize, fields: PageFields) -> Json {
+    let mut v = page(lib, i, fields);
+    if let Some(l) = lib.pages[i].lower.filter(|_| fields.has(Field::Lower)) {
+        v["lower"] = page(lib, l, fields);
     }
-    let backlinks = lib.backlinks.get(&p.file.relative);
-    backlinks.map_or(0, Vec::len).hash(&mut h);
-    for item in backlinks.into_iter().flatten() {
-        let (permalink, title) = match *item {
-            Item::Page(j) => (&lib.pages[j].permalink, &lib.pages[j].meta.title),
-            Item::Section(j) => (&lib.sections[j].permalink, &lib.sections[j].meta.title),
-        };
-        (permalink, title).hash(&mut h);
-    }
-    h.finish()
-}
-
-pub fn page_with_siblings(lib: &Library, i: usize) -> Json {
-    let mut v = page(lib, i);
-    if let Some(l) = lib.pages[i].lower {
-        v["lower"] = page(lib, l);
-    }
-    if let Some(h) = lib.pages[i].higher {
-        v["higher"] = page(lib, h);
+    if let Some(h) = lib.pages[i].higher.filter(|_| fields.has(Field::Higher)) {
+        v["higher"] = page(lib, h, fields);
     }
     v
 }
@@ -235,11 +306,11 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
     })
 }
 
-pub fn term(lib: &Library, t: &TaxonomyTerm, with_pages: bool) -> Json {
-    let list: Vec<Json> = if with_pages {
-        t.pages.iter().map(|&p| page(lib, p)).collect()
-    } else {
-        Vec::new()
+/// A taxonomy term; its `pages` are empty unless `pages` has their fields.
+pub fn term(lib: &Library, t: &TaxonomyTerm, pages: Option<PageFields>) -> Json {
+    let list: Vec<Json> = match pages {
+        Some(fields) => t.pages.iter().map(|&p| page(lib, p, fields)).collect(),
+        None => Vec::new(),
     };
     json!({
         "name": t.name,
@@ -251,12 +322,12 @@ pub fn term(lib: &Library, t: &TaxonomyTerm, with_pages: bool) -> Json {
     })
 }
 
-pub fn taxonomy(lib: &Library, t: &Taxonomy, with_pages: bool) -> Json {
+pub fn taxonomy(lib: &Library, t: &Taxonomy, pages: Option<PageFields>) -> Json {
     json!({
         "kind": t.kind,
         "lang": t.lang,
         "permalink": t.permalink,
-        "items": t.items.iter().map(|term_| term(lib, term_, with_pages)).collect::<Vec<_>>(),
+        "items": t.items.iter().map(|term_| term(lib, term_, pages)).collect::<Vec<_>>(),
     })
 }
 
@@ -300,14 +371,28 @@ pub fn paginate(
         .collect()
 }
 
+/// A paginated list: its pagers, how many pages each holds, how many in all, and the URL
+/// the pagers' numbers are appended to.
+pub struct Pagination<'p> {
+    pub pagers: &'p [Pager],
+    pub per: usize,
+    pub total: usize,
+    pub base_url: &'p str,
+}
+
+/// The `paginator` of pager `k`; its `pages` are empty unless `pages` has their fields.
 pub fn paginator(
-    pagers: &[Pager],
+    pagination: &Pagination,
     k: usize,
-    per: usize,
-    total: usize,
-    base_url: &str,
     lib: &Library,
+    pages: Option<PageFields>,
 ) -> Json {
+    let Pagination {
+        pagers,
+        per,
+        total,
+        base_url,
+    } = *pagination;
     let p = &pagers[k];
     json!({
         "paginate_by": per,
@@ -319,6 +404,9 @@ pub fn paginator(
         "next": pagers.get(k + 1).map(|n| Json::String(n.permalink.clone())).unwrap_or(Json::Null),
         "total_pages": total,
         "current_index": p.index,
-        "pages": p.pages.iter().map(|&i| page(lib, i)).collect::<Vec<_>>(),
+        "pages": match pages {
+            Some(fields) => p.pages.iter().map(|&i| page(lib, i, fields)).collect(),
+            None => Vec::new(),
+        },
     })
 }

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use tera::{Error, Filter, Function, Result, Tera};
 
 use super::context;
+use super::reads::PageFields;
 use crate::config::Config;
 use crate::content::library::Library;
 use crate::diagnostics::Diagnostic;
@@ -31,8 +32,11 @@ pub struct SiteData {
     pub vocabulary: Option<crate::vocabulary::Vocabulary>,
     /// Data files already parsed by `load_data`, by path and format.
     pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
-    /// A hash of each page's JSON, computed when first asked for (incremental builds).
-    page_keys: std::sync::OnceLock<Vec<u64>>,
+    /// A hash of each field of each page's JSON, computed when first asked for (incremental
+    /// builds).
+    field_keys: std::sync::OnceLock<Vec<context::FieldKeys>>,
+    /// A hash of each page's JSON reduced to some of its fields, by page index.
+    page_keys: Mutex<HashMap<PageFields, Arc<[u64]>>>,
     light_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
@@ -52,16 +56,37 @@ impl SiteData {
             vocabulary: vocabulary.clone(),
             warnings: Mutex::new(Vec::new()),
             data_cache: Mutex::new(HashMap::new()),
-            page_keys: std::sync::OnceLock::new(),
+            field_keys: std::sync::OnceLock::new(),
+            page_keys: Mutex::new(HashMap::new()),
             light_keys: std::sync::OnceLock::new(),
         })
     }
 
-    /// [`context::page_key`] of each page, by page index: what render keys and fingerprints
-    /// are made of.
-    pub fn page_keys(&self) -> &[u64] {
-        self.page_keys
-            .get_or_init(|| self.each_page(context::page_key))
+    /// [`context::field_keys`] of each page, by page index.
+    pub fn field_keys(&self) -> &[context::FieldKeys] {
+        self.field_keys
+            .get_or_init(|| self.each_page(context::field_keys))
+    }
+
+    /// [`context::page_key`] of each page for `fields`, by page index: what render keys and
+    /// fingerprints are made of.
+    pub fn page_keys(&self, fields: PageFields) -> Arc<[u64]> {
+        let field_keys = self.field_keys();
+        let Ok(mut known) = self.page_keys.lock() else {
+            return field_keys
+                .iter()
+                .map(|k| context::page_key(k, fields))
+                .collect();
+        };
+        known
+            .entry(fields)
+            .or_insert_with(|| {
+                field_keys
+                    .iter()
+                    .map(|k| context::page_key(k, fields))
+                    .collect()
+            })
+            .clone()
     }
 
     /// [`context::light_key`] of each page, by page index.
@@ -108,7 +133,7 @@ impl SiteData {
             self.library.sections[i]
                 .pages
                 .iter()
-                .map(|&p| context::page(&self.library, p))
+                .map(|&p| context::page(&self.library, p, PageFields::ALL))
                 .collect()
         };
         context::section(&self.library, i, pages)
@@ -487,7 +512,7 @@ impl Function for GetPage {
         let path = required_str(args, "path", "get_page")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_page")?);
         match d.library.find_page(&rel) {
-            Some(i) => Ok(context::page(&d.library, i)),
+            Some(i) => Ok(context::page(&d.library, i, PageFields::ALL)),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_page`: no page `{rel}`"))),
         }
@@ -520,7 +545,10 @@ impl Function for GetTaxonomy {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let with_pages = arg_bool(args, "include_pages", true);
         Ok(find_taxonomy(&self.0, args, "get_taxonomy")?
-            .map(|t| context::taxonomy(&self.0.library, t, with_pages))
+            .map(|t| {
+                let pages = with_pages.then_some(PageFields::ALL);
+                context::taxonomy(&self.0.library, t, pages)
+            })
             .unwrap_or(Json::Null))
     }
 }
@@ -561,7 +589,7 @@ impl Keyed for GetTaxonomyTerm {
         (&term.name, &term.slug, &term.path, &term.permalink).hash(&mut h);
         term.pages.len().hash(&mut h);
         if arg_bool(args, "include_pages", true) {
-            let keys = d.page_keys();
+            let keys = d.page_keys(PageFields::ALL);
             for &p in &term.pages {
                 keys.get(p).hash(&mut h);
             }
@@ -581,7 +609,7 @@ impl Function for GetTaxonomyTerm {
             Some(term) => Ok(context::term(
                 &d.library,
                 term,
-                arg_bool(args, "include_pages", true),
+                arg_bool(args, "include_pages", true).then_some(PageFields::ALL),
             )),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!(

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod filters;
 pub mod functions;
+pub mod reads;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -187,3 +187,80 @@ fn a_watched_cache_reads_only_the_files_it_is_told_about() {
     cache.load.lost_track();
     step(root, &mut cache, "lost track");
 }
+
+/// Writes `files` (path, text) under `root`.
+fn write_site(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+}
+
+/// Lists get only the page fields their templates name (`templates::reads`): a word added to
+/// a page re-renders that page, not the lists that show its title, until a list names the
+/// content; and each build still equals a fresh one.
+#[test]
+fn lists_render_again_only_for_the_fields_they_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let page = |title: &str, theme: &str| {
+        format!("+++\ntitle = \"{title}\"\n[taxonomies]\ntheme = [\"{theme}\"]\n+++\nSome words.\n")
+    };
+    let (one, two, three) = (page("One", "a"), page("Two", "a"), page("Three", "b"));
+    write_site(
+        root,
+        &[
+            (
+                "config.toml",
+                "base_url = \"https://example.org\"\ntitle = \"T\"\n\
+                 taxonomies = [{ name = \"theme\" }]\n",
+            ),
+            ("content/_index.md", "+++\n+++\n"),
+            ("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n"),
+            ("content/blog/one.md", &one),
+            ("content/blog/two.md", &two),
+            ("content/blog/three.md", &three),
+            (
+                "templates/index.html",
+                "{% for s in section.subsections %}{{ s }}{% endfor %}",
+            ),
+            ("templates/page.html", "<h1>{{ page.title }}</h1>{{ page.content | safe }}"),
+            (
+                "templates/section.html",
+                "{% for p in section.pages %}<a href=\"{{ p.permalink }}\">{{ p.title }}</a>\
+                 {% endfor %}",
+            ),
+            (
+                "templates/taxonomy_single.html",
+                "{{ term.name }}{% for p in term.pages %}{{ p.title }}{% endfor %}",
+            ),
+            (
+                "templates/taxonomy_list.html",
+                "{% for t in terms %}{{ t.name }} ({{ t.page_count }}){% endfor %}",
+            ),
+        ],
+    );
+    let mut cache = RenderCache::new();
+    step(root, &mut cache, "first build");
+    let post = root.join("content/blog/one.md");
+    edit(&post, "Some words.", "Some more words.");
+    let (rendered, _) = step(root, &mut cache, "body edit");
+    assert_eq!(rendered, 1, "only the page itself shows its content");
+
+    edit(&post, "title = \"One\"", "title = \"First\"");
+    let (rendered, _) = step(root, &mut cache, "title edit");
+    // The page, the section's list and its term's page; not the list of terms.
+    assert_eq!(rendered, 3, "a title shows on its page, its section and its term");
+
+    // A list that shows the content renders again when it changes.
+    edit(
+        &root.join("templates/section.html"),
+        "{{ p.title }}",
+        "{{ p.title }}{{ p.content | safe }}",
+    );
+    step(root, &mut cache, "template edit");
+    edit(&post, "Some more words.", "Some more words still.");
+    let (rendered, _) = step(root, &mut cache, "body edit, content listed");
+    assert_eq!(rendered, 2, "the page and the section that lists its content");
+}
