@@ -144,6 +144,16 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
     };
     let base_url = format!("http://{host}:{}", address.port());
     let state = Arc::new(State::default());
+    // Watching starts before the first build: a file saved while it runs, after it was read,
+    // is built again next.
+    let (tx, rx) = channel();
+    let mut debouncer = new_debouncer(Duration::from_millis(10), None, tx)
+        .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
+    // Watched by its real path, which the events' paths then start with.
+    let root = canonical(&opts.root);
+    debouncer
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
     // The renders of the last build, reused by the next one where their inputs are the same.
     let mut cache = RenderCache::watched();
     match rebuild(&opts, &base_url, &state, &mut cache, Event::Reload, true) {
@@ -153,14 +163,6 @@ pub fn start(opts: ServeOptions) -> Result<Preview, ServeError> {
         ),
     }
 
-    let (tx, rx) = channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(10), None, tx)
-        .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
-    // Watched by its real path, which the events' paths then start with.
-    let root = canonical(&opts.root);
-    debouncer
-        .watch(&root, RecursiveMode::Recursive)
-        .map_err(|e| ServeError::Watch(opts.root.clone(), e.to_string()))?;
     let watch_state = state.clone();
     std::thread::spawn(move || {
         // The debouncer stops watching when dropped: it lives as long as this thread.

@@ -225,7 +225,10 @@ fn lists_render_again_only_for_the_fields_they_read() {
                 "templates/index.html",
                 "{% for s in section.subsections %}{{ s }}{% endfor %}",
             ),
-            ("templates/page.html", "<h1>{{ page.title }}</h1>{{ page.content | safe }}"),
+            (
+                "templates/page.html",
+                "<h1>{{ page.title }}</h1>{{ page.content | safe }}",
+            ),
             (
                 "templates/section.html",
                 "{% for p in section.pages %}<a href=\"{{ p.permalink }}\">{{ p.title }}</a>\
@@ -251,7 +254,10 @@ fn lists_render_again_only_for_the_fields_they_read() {
     edit(&post, "title = \"One\"", "title = \"First\"");
     let (rendered, _) = step(root, &mut cache, "title edit");
     // The page, the section's list and its term's page; not the list of terms.
-    assert_eq!(rendered, 3, "a title shows on its page, its section and its term");
+    assert_eq!(
+        rendered, 3,
+        "a title shows on its page, its section and its term"
+    );
 
     // A list that shows the content renders again when it changes.
     edit(
@@ -262,5 +268,8 @@ fn lists_render_again_only_for_the_fields_they_read() {
     step(root, &mut cache, "template edit");
     edit(&post, "Some more words.", "Some more words still.");
     let (rendered, _) = step(root, &mut cache, "body edit, content listed");
-    assert_eq!(rendered, 2, "the page and the section that lists its content");
+    assert_eq!(
+        rendered, 2,
+        "the page and the section that lists its content"
+    );
 }
