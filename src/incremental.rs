@@ -336,7 +336,7 @@ impl Session {
         key: u64,
         check: Option<u64>,
         render: impl FnOnce() -> tera::Result<String>,
-    ) -> tera::Result<String> {
+    ) -> tera::Result<Arc<str>> {
         if let Some(e) = self.previous.get(&key)
             && e.calls
                 .iter()
@@ -353,10 +353,10 @@ impl Session {
             if let Ok(mut n) = self.next.lock() {
                 n.insert(key, e.clone());
             }
-            return Ok(e.output.to_string());
+            return Ok(e.output.clone());
         }
         self.recorder.begin();
-        let out = render();
+        let out = render().map(Arc::<str>::from);
         let calls = self.recorder.take();
         if let Ok(s) = &out
             && let Ok(mut n) = self.next.lock()
@@ -364,7 +364,7 @@ impl Session {
             n.insert(
                 key,
                 Arc::new(Entry {
-                    output: s.as_str().into(),
+                    output: s.clone(),
                     calls,
                     check,
                 }),
@@ -496,6 +496,7 @@ mod tests {
                     *renders += 1;
                     recorded.call(&HashMap::new()).map(|v| v.to_string())
                 })
+                .map(|out| out.to_string())
                 .unwrap_or_default();
             s.finish(cache, 7);
             out

@@ -10,8 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +24,20 @@ pub struct OutputFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
     Bytes(Vec<u8>),
+    /// Text shared with the render cache (the preview's), not copied.
+    Shared(Arc<str>),
     /// A file copied as it is (static files, colocated assets).
     Copy(PathBuf),
 }
 
 impl OutputFile {
+    pub fn new(path: impl Into<String>, content: Content) -> Self {
+        OutputFile {
+            path: path.into(),
+            content,
+        }
+    }
+
     pub fn text(path: impl Into<String>, text: String) -> Self {
         OutputFile {
             path: path.into(),
@@ -39,6 +48,7 @@ impl OutputFile {
     pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
         match &self.content {
             Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Content::Shared(s) => Ok(std::borrow::Cow::Borrowed(s.as_bytes())),
             Content::Copy(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
         }
     }
@@ -323,6 +333,7 @@ impl Sink for DiskSink {
         let dest = self.staging.join(&file.path);
         match &file.content {
             Content::Bytes(b) => std::fs::write(&dest, b).map_err(io(&dest)),
+            Content::Shared(s) => std::fs::write(&dest, s.as_bytes()).map_err(io(&dest)),
             Content::Copy(src) => {
                 std::fs::copy(src, &dest)
                     .map(drop)
@@ -343,14 +354,17 @@ impl Sink for DiskSink {
     }
 }
 
-/// The site in memory: path → bytes (the sink of `serve`).
+/// A built site in memory: path → bytes (shared with the render cache, in the preview).
+pub type MemorySite = BTreeMap<String, Arc<[u8]>>;
+
+/// The site in memory: path → bytes (the sink of `serve`). Shared text stays shared.
 #[derive(Default)]
 pub struct MemorySink {
-    files: Mutex<(BTreeMap<String, Vec<u8>>, Claims)>,
+    files: Mutex<(MemorySite, Claims)>,
 }
 
 impl MemorySink {
-    pub fn into_files(self) -> BTreeMap<String, Vec<u8>> {
+    pub fn into_files(self) -> MemorySite {
         self.files
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -363,12 +377,15 @@ impl Sink for MemorySink {
         if !is_safe_path(&file.path) {
             return Err(OutputError::Escapes(file.path));
         }
-        let bytes = match file.content {
-            Content::Bytes(b) => b,
-            Content::Copy(src) => std::fs::read(&src).map_err(|source| OutputError::Source {
-                path: src.clone(),
-                source,
-            })?,
+        let bytes: Arc<[u8]> = match file.content {
+            Content::Bytes(b) => b.into(),
+            Content::Shared(s) => s.into(),
+            Content::Copy(src) => std::fs::read(&src)
+                .map_err(|source| OutputError::Source {
+                    path: src.clone(),
+                    source,
+                })?
+                .into(),
         };
         let mut guard = locked(&self.files);
         let (files, claims) = &mut *guard;
@@ -471,7 +488,7 @@ mod tests {
             disk.finish().expect("finish");
             let on_disk = std::fs::read_to_string(target.join("a/index.html")).expect("read");
             assert_eq!(on_disk, "taxonomy");
-            assert_eq!(memory.into_files()["a/index.html"], b"taxonomy");
+            assert_eq!(&*memory.into_files()["a/index.html"], b"taxonomy");
         }
     }
 
@@ -485,7 +502,7 @@ mod tests {
             .put(Rank::new(0, 0, 0), text("style.css", "theme"))
             .expect("put");
         assert!(memory.collisions().is_empty());
-        assert_eq!(memory.into_files()["style.css"], b"site");
+        assert_eq!(&*memory.into_files()["style.css"], b"site");
     }
 
     #[test]

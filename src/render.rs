@@ -208,7 +208,7 @@ impl<'a> Renderer<'a> {
         key: impl FnOnce(&mut KeyHasher),
         ctx: impl FnOnce() -> Context,
         source: &Path,
-    ) -> Result<String, Diagnostic> {
+    ) -> Result<Content, Diagnostic> {
         self.render_returning(template, key, ctx, source).0
     }
 
@@ -220,7 +220,7 @@ impl<'a> Renderer<'a> {
         key: impl FnOnce(&mut KeyHasher),
         ctx: impl FnOnce() -> Context,
         source: &Path,
-    ) -> (Result<String, Diagnostic>, Option<Context>) {
+    ) -> (Result<Content, Diagnostic>, Option<Context>) {
         let name = templates::resolve(self.tera, template);
         if !templates::exists(self.tera, &name) {
             let d = Diagnostic::error(source, format!("template `{template}` not found"))
@@ -238,15 +238,17 @@ impl<'a> Renderer<'a> {
                 let mut h = hasher();
                 name.hash(&mut h);
                 key(&mut h);
-                if cfg!(debug_assertions) {
+                // The text is shared with the cache, not copied.
+                let shared = if cfg!(debug_assertions) {
                     let ctx = ctx();
                     let check = Session::context_hash(&name, &ctx, CONTEXT_KEYS);
                     s.render(h.finish(), Some(check), || render(ctx))
                 } else {
                     s.render(h.finish(), None, || render(ctx()))
-                }
+                };
+                shared.map(Content::Shared)
             }
-            None => render(ctx()),
+            None => render(ctx()).map(|html| Content::Bytes(html.into_bytes())),
         };
         let result = result.map_err(|e| {
             Diagnostic::error(
@@ -268,7 +270,7 @@ impl<'a> Renderer<'a> {
             },
             Path::new("internal/alias.html"),
         )?;
-        Ok(OutputFile::text(file_for_path(path), html))
+        Ok(OutputFile::new(file_for_path(path), html))
     }
 
     /// Renders the whole site into the sink, each job's files as soon as they are rendered.
@@ -336,7 +338,7 @@ impl<'a> Renderer<'a> {
         let html = self
             .render(template, key, ctx, &page.file.path)
             .map_err(|d| vec![d])?;
-        let mut out = vec![OutputFile::text(file_for_path(&page.path), html)];
+        let mut out = vec![OutputFile::new(file_for_path(&page.path), html)];
         for a in &page.meta.aliases {
             out.push(
                 self.alias(&normalize_alias(a), &page.permalink)
@@ -458,7 +460,7 @@ impl<'a> Renderer<'a> {
                         ctx
                     };
                     match self.render(&template, key, ctx, &s.file.path) {
-                        Ok(html) => out.push(OutputFile::text(file_for_path(&pager.path), html)),
+                        Ok(html) => out.push(OutputFile::new(file_for_path(&pager.path), html)),
                         Err(d) => diags.push(d),
                     }
                 }
@@ -484,7 +486,7 @@ impl<'a> Renderer<'a> {
                     ctx
                 };
                 match self.render(&template, key, ctx, &s.file.path) {
-                    Ok(html) => out.push(OutputFile::text(file_for_path(&s.path), html)),
+                    Ok(html) => out.push(OutputFile::new(file_for_path(&s.path), html)),
                     Err(d) => diags.push(d),
                 }
             }
@@ -571,9 +573,7 @@ impl<'a> Renderer<'a> {
                             single((&pager.permalink, &pager.path), Some(p))
                         };
                         match self.render(&single_tpl, key, ctx, cfg) {
-                            Ok(html) => {
-                                out.push(OutputFile::text(file_for_path(&pager.path), html))
-                            }
+                            Ok(html) => out.push(OutputFile::new(file_for_path(&pager.path), html)),
                             Err(d) => diags.push(d),
                         }
                     }
@@ -590,7 +590,7 @@ impl<'a> Renderer<'a> {
                     let ctx = || single((&term.permalink, &term.path), None);
                     let (result, ctx) = self.render_returning(&single_tpl, key, ctx, cfg);
                     match result {
-                        Ok(html) => out.push(OutputFile::text(file_for_path(&term.path), html)),
+                        Ok(html) => out.push(OutputFile::new(file_for_path(&term.path), html)),
                         Err(d) => diags.push(d),
                     }
                     if single_reads == list_reads {
@@ -629,7 +629,7 @@ impl<'a> Renderer<'a> {
             ctx
         };
         match self.render(&list_tpl, key, ctx, cfg) {
-            Ok(html) => out.push(OutputFile::text(file_for_path(&t.path), html)),
+            Ok(html) => out.push(OutputFile::new(file_for_path(&t.path), html)),
             Err(d) => diags.push(d),
         }
         if diags.is_empty() {
@@ -717,7 +717,7 @@ impl<'a> Renderer<'a> {
                 ctx
             };
             match self.render(name, key, ctx, Path::new("config.toml")) {
-                Ok(xml) => out.push(OutputFile::text(
+                Ok(xml) => out.push(OutputFile::new(
                     path.trim_start_matches('/').to_string(),
                     xml,
                 )),
@@ -771,19 +771,19 @@ impl<'a> Renderer<'a> {
                 ctx
             };
             match self.render("sitemap.xml", key, ctx, cfg) {
-                Ok(x) => out.push(OutputFile::text("sitemap.xml", x)),
+                Ok(x) => out.push(OutputFile::new("sitemap.xml", x)),
                 Err(d) => diags.push(d),
             }
         }
         let key = |h: &mut KeyHasher| lang.hash(h);
         if self.config.generate_robots_txt {
             match self.render("robots.txt", key, || self.base_context(lang), cfg) {
-                Ok(x) => out.push(OutputFile::text("robots.txt", x)),
+                Ok(x) => out.push(OutputFile::new("robots.txt", x)),
                 Err(d) => diags.push(d),
             }
         }
         match self.render("404.html", key, || self.base_context(lang), cfg) {
-            Ok(x) => out.push(OutputFile::text("404.html", x)),
+            Ok(x) => out.push(OutputFile::new("404.html", x)),
             Err(d) => diags.push(d),
         }
         if diags.is_empty() {

@@ -632,8 +632,7 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<(Site, Vec<Diagnosti
     Ok((site, warnings))
 }
 
-/// A built site in memory: path → bytes.
-pub type MemorySite = std::collections::BTreeMap<String, Vec<u8>>;
+pub use crate::output::MemorySite;
 
 /// Loads, validates and renders `root` into memory (the sink of `serve`), reusing the renders
 /// of `cache` whose inputs did not change; `cache` then holds this build's renders.

@@ -6,6 +6,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use crate::MemorySite;
+
 /// What the browser is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -41,27 +43,20 @@ impl Event {
 /// The site being served, and who listens for changes.
 #[derive(Default)]
 pub struct State {
-    files: RwLock<BTreeMap<String, Arc<Vec<u8>>>>,
+    files: RwLock<BTreeMap<String, Arc<[u8]>>>,
     error: RwLock<Option<String>>,
     listeners: Mutex<Vec<Sender<Event>>>,
 }
 
 impl State {
     /// Replaces the served site, then tells every browser (so a reload sees the new site).
-    pub fn publish(&self, files: BTreeMap<String, Vec<u8>>, event: Event) {
+    pub fn publish(&self, files: MemorySite, event: Event) {
         self.publish_keeping(files, None, event);
     }
 
     /// [`State::publish`], keeping the served files below `keep/` (shared, not copied) where
     /// `files` has none of its own: `serve` publishes pages before their search index.
-    pub fn publish_keeping(
-        &self,
-        files: BTreeMap<String, Vec<u8>>,
-        keep: Option<&str>,
-        event: Event,
-    ) {
-        let mut files: BTreeMap<String, Arc<Vec<u8>>> =
-            files.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    pub fn publish_keeping(&self, mut files: MemorySite, keep: Option<&str>, event: Event) {
         let previous = self.files.write().ok().map(|mut served| {
             if let Some(folder) = keep {
                 let prefix = format!("{folder}/");
@@ -83,11 +78,11 @@ impl State {
     }
 
     /// Replaces the served files below `folder/` with `files`, then tells every browser.
-    pub fn replace_below(&self, folder: &str, files: BTreeMap<String, Vec<u8>>, event: Event) {
+    pub fn replace_below(&self, folder: &str, files: MemorySite, event: Event) {
         let prefix = format!("{folder}/");
         if let Ok(mut f) = self.files.write() {
             f.retain(|k, _| !k.starts_with(&prefix));
-            f.extend(files.into_iter().map(|(k, v)| (k, Arc::new(v))));
+            f.extend(files);
         }
         self.broadcast(event);
     }
@@ -117,7 +112,7 @@ impl State {
         rx
     }
 
-    pub fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+    pub fn get(&self, path: &str) -> Option<Arc<[u8]>> {
         self.files.read().ok()?.get(path).cloned()
     }
 
@@ -318,7 +313,7 @@ pub fn handle(state: &State, request: tiny_http::Request) {
             let body = if ctype.starts_with("text/html") {
                 inject(&bytes)
             } else {
-                bytes.as_ref().clone()
+                bytes.to_vec()
             };
             let r = tiny_http::Response::from_data(body)
                 .with_header(header("Content-Type", ctype))

@@ -9,7 +9,6 @@
 //! one with a `.`, `..` or drive-like segment is a 404; anything else is the file, a redirect
 //! to its folder, or the site's 404 page. Every request gets an answer.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Component, Path};
@@ -136,9 +135,9 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let state = Arc::new(State::default());
-        let files: BTreeMap<String, Vec<u8>> = SITE
+        let files: compendium::MemorySite = SITE
             .iter()
-            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .map(|(k, v)| (k.to_string(), v.as_bytes().into()))
             .collect();
         state.publish(files, Event::Reload);
         let http = tiny_http::Server::http("127.0.0.1:0").expect("listen");
