@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use search_index::{Lang, Packed, SearchDoc, write_index};
 use serde_json::json;
 
@@ -286,23 +285,33 @@ pub fn files(
         .collect();
     let previous = cache.as_deref();
     let no_texts = Texts::new();
-    let built: Vec<Result<Built, String>> = langs
-        .par_iter()
-        .map(|&(code, lang)| {
-            let texts = previous.map(|c| c.texts.get(code).unwrap_or(&no_texts));
-            let (docs, texts) = documents(lib, vocab, code, texts);
-            let cached = previous
-                .and_then(|c| c.by_lang.get(code))
-                .filter(|(d, _)| *d == docs)
-                .map(|(_, packed)| packed.clone());
-            match cached {
-                Some(packed) => Ok((docs, texts, packed, false)),
-                None => write_index(lang, &docs)
-                    .map(|packed| (docs, texts, packed, true))
-                    .map_err(|e| format!("search index ({code}): {e}")),
-            }
-        })
-        .collect();
+    let build = |&(code, lang): &(&str, Lang)| -> Result<Built, String> {
+        let texts = previous.map(|c| c.texts.get(code).unwrap_or(&no_texts));
+        let (docs, texts) = documents(lib, vocab, code, texts);
+        let cached = previous
+            .and_then(|c| c.by_lang.get(code))
+            .filter(|(d, _)| *d == docs)
+            .map(|(_, packed)| packed.clone());
+        match cached {
+            Some(packed) => Ok((docs, texts, packed, false)),
+            None => write_index(lang, &docs)
+                .map(|packed| (docs, texts, packed, true))
+                .map_err(|e| format!("search index ({code}): {e}")),
+        }
+    };
+    // A thread per language rather than rayon tasks: the pages render on rayon's threads at
+    // the same time, and a language waiting there for a free one was built after the others,
+    // on one core, after the pages were done.
+    let built: Vec<Result<Built, String>> = std::thread::scope(|scope| {
+        let running: Vec<_> = langs.iter().map(|l| scope.spawn(|| build(l))).collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err("search index: a thread panicked".to_string()))
+            })
+            .collect()
+    });
     let mut indexes = BTreeMap::new();
     for ((code, _), result) in langs.into_iter().zip(built) {
         let (docs, texts, packed, fresh) = result?;

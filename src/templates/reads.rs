@@ -8,13 +8,19 @@
 //! render keys hash only those. Building every page's whole JSON for every list was most of the
 //! time of a build with large lists, and a word added to one page re-rendered every list.
 //!
-//! What could read an unnamed field makes the template read everything: a field chosen by a
-//! variable (`p[name]`, `get(key=name)`), a loop over an object's keys (`for k, v in p`), the
-//! whole context (`__tera_context`), or a filter that prints a whole value (`json_encode`,
-//! `json_script`) or that this module does not know. Unread fields are kept as `null`, so a
-//! page object keeps its keys (`length`) and its identity (`relative_path` is always kept).
-//! One case is not detected: comparing a list's page with an object built elsewhere
-//! (`p == get_page(…)`) compares a reduced page with a whole one.
+//! What could read an unnamed field of a page makes the template read everything: a field
+//! chosen by a variable (`p[name]`, `get(key=name)`), a loop over a page's keys (`for k, v in
+//! p`), `name in p`, the whole context (`__tera_context`), `json_encode` or `json_script` of a
+//! value that may hold a page, or a filter this module does not know. Whether a value may hold
+//! a page is found from where each name is bound (`for`, `set`, a macro's arguments, by name
+//! across all the templates read): `page.title | json_script` or `config.extra.names[lang]` are
+//! fine, `p | json_encode` in a loop over `section.pages` is not.
+//!
+//! Unread fields are kept as `null`, so a page object keeps its keys (`length`) and its
+//! identity (`relative_path` is always kept). The fields are those named anywhere in the
+//! template: `section.content` makes the pages' `content` read too. One case is not detected:
+//! comparing a list's page with an object built elsewhere (`p == get_page(…)`) compares a
+//! reduced page with a whole one.
 
 use std::collections::{HashMap, HashSet};
 
@@ -175,19 +181,111 @@ pub fn of(tera: &Tera, name: &str) -> Reads {
     let mut names = Names::default();
     let mut seen = HashSet::new();
     names.template(tera, name, &mut seen);
-    if names.everything || names.a_check_fails() {
+    let kinds = names.kinds();
+    if names.everything || names.a_check_fails(&kinds) {
         return Reads::ALL;
+    }
+    // Fields named on what may be a page (`p.title`, not `section.title`), and fields named in
+    // strings (`attribute="title"`).
+    let mut read: HashSet<&str> = names.literals.iter().map(String::as_str).collect();
+    let mut pages = read.contains("pages");
+    for (prefix, attribute) in &names.accesses {
+        let k = kind_of_path(prefix, &kinds);
+        if k & PAGE != 0 {
+            read.insert(attribute);
+        }
+        if k & HOLDER != 0 && attribute == "pages" {
+            pages = true;
+        }
     }
     let mut fields = PageFields(0).with(Field::RelativePath);
     for f in Field::ALL {
-        if names.read.contains(f.name()) {
+        if read.contains(f.name()) {
             fields = fields.with(f);
         }
     }
-    Reads {
-        fields,
-        pages: names.read.contains("pages"),
+    Reads { fields, pages }
+}
+
+/// What a value may be, as a set of bits: a page, a list of pages, what holds lists of pages
+/// (a section, a term, a paginator), a list of those, pages grouped by a field. `0` is
+/// anything else (a string, a page's `extra`, a function's result, which is never reduced).
+type Kind = u8;
+const PAGE: Kind = 1;
+const PAGES: Kind = 2;
+const HOLDER: Kind = 4;
+const HOLDERS: Kind = 8;
+const GROUPS: Kind = 16;
+/// Unknown: it may be anything.
+const ANY: Kind = 31;
+
+/// The kinds of the context's variables.
+fn variable_kind(name: &str) -> Option<Kind> {
+    match name {
+        "page" => Some(PAGE),
+        "section" | "term" | "paginator" => Some(HOLDER),
+        "terms" => Some(HOLDERS),
+        "pages" => Some(PAGES),
+        "config" | "lang" | "current_url" | "current_path" | "feed_url" | "last_updated"
+        | "entries" | "url" | "loop" | "taxonomy" => Some(0),
+        _ => None,
     }
+}
+
+/// The kind of `k.name`.
+fn attribute(k: Kind, name: &str) -> Kind {
+    if k == ANY {
+        return ANY;
+    }
+    let mut r = 0;
+    if k & PAGE != 0 && (name == "lower" || name == "higher") {
+        r |= PAGE;
+    }
+    if k & HOLDER != 0 {
+        match name {
+            "pages" => r |= PAGES,
+            "items" => r |= HOLDERS,
+            _ => {}
+        }
+    }
+    if k & GROUPS != 0 {
+        r |= PAGES;
+    }
+    r
+}
+
+/// The kind of an element of `k` (`k[0]`, a loop's value).
+fn element(k: Kind) -> Kind {
+    if k == ANY {
+        return ANY;
+    }
+    let mut r = 0;
+    if k & PAGES != 0 {
+        r |= PAGE;
+    }
+    if k & HOLDERS != 0 {
+        r |= HOLDER;
+    }
+    if k & GROUPS != 0 {
+        r |= PAGES;
+    }
+    r
+}
+
+/// The kind of a list of `k`.
+fn list_of(k: Kind) -> Kind {
+    let mut r = 0;
+    if k & PAGE != 0 {
+        r |= PAGES;
+    }
+    if k & HOLDER != 0 {
+        r |= HOLDERS;
+    }
+    if k & (PAGES | HOLDERS | GROUPS) != 0 {
+        // Lists of lists are not followed.
+        r = ANY;
+    }
+    r
 }
 
 /// Filters whose result is never a page object (a string, a number, a list of strings).
@@ -230,23 +328,20 @@ const SCALAR_FILTERS: &[&str] = &[
     "json_script",
 ];
 
-/// Filters that give back (part of) what they are given, or an argument: a page stays one.
-const PASSING_FILTERS: &[&str] = &[
-    "first",
-    "last",
-    "nth",
+/// Filters that give back what they are given, reordered or cut.
+const SAME_KIND_FILTERS: &[&str] = &[
     "sort",
     "unique",
     "slice",
-    "group_by",
     "filter",
-    "map",
-    "concat",
     "reverse",
-    "get",
-    "default",
     "safe",
     "sort_folded",
+];
+
+/// The other filters this module knows.
+const OTHER_FILTERS: &[&str] = &[
+    "first", "last", "nth", "group_by", "map", "concat", "get", "default",
 ];
 
 /// Filters that print the whole value they are given.
@@ -255,53 +350,36 @@ const WHOLE_VALUE_FILTERS: &[&str] = &["json_encode", "json_script"];
 /// Filter arguments naming a field, which must then be written out.
 const FIELD_ARGUMENTS: &[&str] = &["attribute", "key"];
 
-/// Attributes that may hold page objects (`page.lower`, `section.pages`, `terms[0].pages`).
-const PAGE_ATTRIBUTES: &[&str] = &[
-    "lower",
-    "higher",
-    "page",
-    "pages",
-    "items",
-    "terms",
-    "term",
-    "section",
-    "paginator",
-];
-
-/// Context variables that hold page objects, whatever a template does.
-const PAGE_VARIABLES: &[&str] = &["page", "section", "term", "terms", "paginator", "pages"];
-
-/// Context variables that hold none.
-const OTHER_VARIABLES: &[&str] = &[
-    "config",
-    "lang",
-    "current_url",
-    "current_path",
-    "feed_url",
-    "last_updated",
-    "entries",
-    "url",
-    "loop",
-    "taxonomy",
-];
+/// How a template binds a name.
+enum Binding<'t> {
+    /// `set name = e`, or a macro's argument.
+    Value(&'t Expr),
+    /// `for name in e`.
+    Element(&'t Expr),
+    /// `for k, name in e`.
+    Field(&'t Expr),
+}
 
 /// A place where a page object would be looked into as a whole.
 enum Check<'t> {
-    /// An expression's value before its first `n` filters.
-    Value(&'t Expr, usize),
-    /// A variable path (its part before a subscript by a variable).
-    Path(String),
+    /// An expression's value before its first `n` filters, printed whole.
+    Printed(&'t Expr, usize),
+    /// A value whose keys are looked at (`for k, v in e`, `name in e`).
+    Keys(&'t Expr),
+    /// A variable path subscripted by a variable.
+    Subscript(String),
 }
 
 #[derive(Default)]
 struct Names<'t> {
-    /// Every attribute name and string literal.
-    read: HashSet<String>,
+    /// Every string literal (a field named in a filter's argument).
+    literals: HashSet<String>,
+    /// Each attribute read: the path it is read on, and its name (`p.title`: `p`, `title`).
+    accesses: Vec<(String, String)>,
     /// Something may read a field without naming it.
     everything: bool,
-    /// Each name a template binds (`for`, `set`, a macro's argument), with its value (`None`
-    /// for one that never holds a page: a loop's key).
-    bindings: Vec<(&'t str, Option<&'t Expr>)>,
+    /// Each name a template binds (by name: scopes are not told apart).
+    bindings: Vec<(&'t str, Binding<'t>)>,
     checks: Vec<Check<'t>>,
 }
 
@@ -335,7 +413,7 @@ impl<'t> Names<'t> {
         self.nodes(&m.body, tera, seen);
         for (name, default) in &m.args {
             if let Some(e) = default {
-                self.bindings.push((name, Some(e)));
+                self.bindings.push((name, Binding::Value(e)));
                 self.expr(e);
             }
         }
@@ -354,7 +432,7 @@ impl<'t> Names<'t> {
                     }
                 }
                 Node::Set(_, set) => {
-                    self.bindings.push((&set.key, Some(&set.value)));
+                    self.bindings.push((&set.key, Binding::Value(&set.value)));
                     self.expr(&set.value);
                 }
                 Node::FilterSection(_, section, _) => {
@@ -363,12 +441,14 @@ impl<'t> Names<'t> {
                 }
                 Node::Block(_, block, _) => self.nodes(&block.body, tera, seen),
                 Node::Forloop(_, l, _) => {
-                    self.bindings.push((&l.value, Some(&l.container)));
-                    if let Some(key) = &l.key {
-                        // A loop over an object's keys.
-                        self.bindings.push((key, None));
-                        self.checks
-                            .push(Check::Value(&l.container, l.container.filters.len()));
+                    match &l.key {
+                        Some(_) => {
+                            self.bindings.push((&l.value, Binding::Field(&l.container)));
+                            self.checks.push(Check::Keys(&l.container));
+                        }
+                        None => self
+                            .bindings
+                            .push((&l.value, Binding::Element(&l.container))),
                     }
                     self.expr(&l.container);
                     self.nodes(&l.body, tera, seen);
@@ -401,7 +481,7 @@ impl<'t> Names<'t> {
         self.value(&e.val);
         for (n, f) in e.filters.iter().enumerate() {
             if WHOLE_VALUE_FILTERS.contains(&f.name.as_str()) {
-                self.checks.push(Check::Value(e, n));
+                self.checks.push(Check::Printed(e, n));
             }
             self.filter(f);
         }
@@ -409,7 +489,10 @@ impl<'t> Names<'t> {
 
     fn filter(&mut self, f: &'t FunctionCall) {
         let name = f.name.as_str();
-        if !SCALAR_FILTERS.contains(&name) && !PASSING_FILTERS.contains(&name) {
+        if !SCALAR_FILTERS.contains(&name)
+            && !SAME_KIND_FILTERS.contains(&name)
+            && !OTHER_FILTERS.contains(&name)
+        {
             // A filter not known here may do anything.
             self.everything = true;
         }
@@ -426,9 +509,9 @@ impl<'t> Names<'t> {
             ExprVal::String(s) => {
                 // A field named in a string (`attribute="extra.year"`) is read by its first
                 // segment.
-                self.read.insert(s.clone());
+                self.literals.insert(s.clone());
                 if let Some((first, _)) = s.split_once('.') {
-                    self.read.insert(first.to_string());
+                    self.literals.insert(first.to_string());
                 }
             }
             ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
@@ -450,7 +533,7 @@ impl<'t> Names<'t> {
             ExprVal::MacroCall(m) => {
                 // An argument binds the macro's parameter of that name.
                 for (name, a) in &m.args {
-                    self.bindings.push((name, Some(a)));
+                    self.bindings.push((name, Binding::Value(a)));
                     self.expr(a);
                 }
             }
@@ -472,7 +555,7 @@ impl<'t> Names<'t> {
             ExprVal::In(i) => {
                 // `name in p` looks at an object's keys.
                 if !is_string(&i.lhs) {
-                    self.checks.push(Check::Value(&i.rhs, i.rhs.filters.len()));
+                    self.checks.push(Check::Keys(&i.rhs));
                 }
                 self.expr(&i.lhs);
                 self.expr(&i.rhs);
@@ -480,8 +563,8 @@ impl<'t> Names<'t> {
         }
     }
 
-    /// Reads the attribute names of a variable path: `a.b["c"][0]` reads `b` and `c`; a
-    /// subscript by a variable (`a[b]`) may read any field of `a`.
+    /// Records the attributes read along a variable path: `a.b["c"][0]` reads `b` on `a` and
+    /// `c` on `a.b`; a subscript by a variable (`a[b]`) may read any field of `a`.
     fn ident(&mut self, path: &str) {
         if path == "__tera_context" {
             self.everything = true;
@@ -489,10 +572,12 @@ impl<'t> Names<'t> {
         }
         let mut done = path.find(['.', '[']).unwrap_or(path.len());
         while done < path.len() {
+            let prefix = &path[..done];
             let rest = &path[done..];
             if let Some(after) = rest.strip_prefix('.') {
                 let end = after.find(['.', '[']).unwrap_or(after.len());
-                self.read.insert(after[..end].to_string());
+                self.accesses
+                    .push((prefix.to_string(), after[..end].to_string()));
                 done += 1 + end;
             } else if let Some(after) = rest.strip_prefix('[') {
                 let Some(close) = after.find(']') else {
@@ -501,12 +586,10 @@ impl<'t> Names<'t> {
                 };
                 let inside = after[..close].trim();
                 match unquote(inside) {
-                    Some(name) => {
-                        self.read.insert(name.to_string());
-                    }
+                    Some(name) => self.accesses.push((prefix.to_string(), name.to_string())),
                     None if inside.chars().all(|c| c.is_ascii_digit()) => {}
                     None => {
-                        self.checks.push(Check::Path(path[..done].to_string()));
+                        self.checks.push(Check::Subscript(prefix.to_string()));
                         self.ident(inside);
                     }
                 }
@@ -518,124 +601,133 @@ impl<'t> Names<'t> {
         }
     }
 
-    /// Whether any check may look into a page as a whole.
-    fn a_check_fails(&self) -> bool {
-        let holders = self.holders();
-        self.checks.iter().any(|c| match c {
-            Check::Value(e, n) => {
-                let filters = &e.filters[..*n];
-                // Pages grouped by a field are not looked into by a loop over the groups or
-                // `in`; printed whole, they are.
-                let grouped = filters.last().is_some_and(|f| f.name == "group_by")
-                    && !(*n < e.filters.len()
-                        && WHOLE_VALUE_FILTERS.contains(&e.filters[*n].name.as_str()));
-                !grouped && holds(&e.val, filters, &holders)
-            }
-            Check::Path(p) => path_holds(p, &holders),
-        })
-    }
-
-    /// The names that may hold a page object: the context's, names a template never binds
-    /// (unknown: they may), and those bound to a value that may.
-    fn holders(&self) -> HashSet<&str> {
-        let bound: HashSet<&str> = self.bindings.iter().map(|(n, _)| *n).collect();
-        let mut holders: HashSet<&str> = PAGE_VARIABLES.iter().copied().collect();
-        let unbound = |n: &str| {
-            !bound.contains(n) && !OTHER_VARIABLES.contains(&n) && !PAGE_VARIABLES.contains(&n)
-        };
+    /// The kind of each bound name: the union of what each of its bindings may give, up to a
+    /// fixed point (bindings refer to one another).
+    fn kinds(&self) -> HashMap<&'t str, Kind> {
+        let mut kinds: HashMap<&'t str, Kind> =
+            self.bindings.iter().map(|(n, _)| (*n, 0)).collect();
         loop {
-            let before = holders.len();
-            for (name, value) in &self.bindings {
-                if let Some(e) = value
-                    && !holders.contains(name)
-                    && holds_with(&e.val, &e.filters, &holders, &unbound)
-                {
-                    holders.insert(name);
+            let mut changed = false;
+            for (name, binding) in &self.bindings {
+                let k = match binding {
+                    Binding::Value(e) => kind_of(e, e.filters.len(), &kinds),
+                    Binding::Element(e) => element(kind_of(e, e.filters.len(), &kinds)),
+                    Binding::Field(e) => {
+                        let k = kind_of(e, e.filters.len(), &kinds);
+                        if k == ANY {
+                            ANY
+                        } else {
+                            // A page's fields hold pages (`lower`); a section's, lists.
+                            (if k & PAGE != 0 { PAGE } else { 0 })
+                                | (if k & HOLDER != 0 { PAGES | HOLDERS } else { 0 })
+                                | (if k & GROUPS != 0 { PAGES } else { 0 })
+                        }
+                    }
+                };
+                let entry = kinds.entry(name).or_insert(0);
+                if *entry | k != *entry {
+                    *entry |= k;
+                    changed = true;
                 }
             }
-            if holders.len() == before {
-                break;
+            if !changed {
+                return kinds;
             }
         }
-        // Names used but bound nowhere count as holders from here on.
-        let mut all = holders;
-        for c in &self.checks {
-            let root = match c {
-                Check::Value(e, _) => match &e.val {
-                    ExprVal::Ident(p) => root_of(p),
-                    _ => continue,
-                },
-                Check::Path(p) => root_of(p),
-            };
-            if unbound(root) {
-                all.insert(root);
-            }
-        }
-        all
+    }
+
+    /// Whether any check may look into a page as a whole.
+    fn a_check_fails(&self, kinds: &HashMap<&str, Kind>) -> bool {
+        self.checks.iter().any(|c| match c {
+            Check::Printed(e, n) => kind_of(e, *n, kinds) != 0,
+            Check::Keys(e) => kind_of(e, e.filters.len(), kinds) & (PAGE | HOLDER) != 0,
+            Check::Subscript(prefix) => kind_of_path(prefix, kinds) & (PAGE | HOLDER) != 0,
+        })
     }
 }
 
-fn root_of(path: &str) -> &str {
-    &path[..path.find(['.', '[']).unwrap_or(path.len())]
+/// The kind of `e` with its first `n` filters applied.
+fn kind_of(e: &Expr, n: usize, kinds: &HashMap<&str, Kind>) -> Kind {
+    let mut k = match &e.val {
+        ExprVal::Ident(path) => kind_of_path(path, kinds),
+        ExprVal::Array(items) => items
+            .iter()
+            .map(|i| list_of(kind_of(i, i.filters.len(), kinds)))
+            .fold(0, |a, b| a | b),
+        // Literals, arithmetic, tests, strings; functions' results are never reduced.
+        _ => 0,
+    };
+    for f in &e.filters[..n] {
+        let arg = |name: &str| f.args.get(name).map(|a| kind_of(a, a.filters.len(), kinds));
+        let literal = |name: &str| match f.args.get(name).map(|a| &a.val) {
+            Some(ExprVal::String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        k = match f.name.as_str() {
+            name if SCALAR_FILTERS.contains(&name) => 0,
+            name if SAME_KIND_FILTERS.contains(&name) => k,
+            "first" | "last" | "nth" => element(k),
+            "group_by" if k == ANY => ANY,
+            "group_by" if k != 0 => GROUPS,
+            "group_by" => 0,
+            "map" => match literal("attribute") {
+                Some(a) => list_of(a.split('.').fold(element(k), attribute)),
+                None => ANY,
+            },
+            "get" => match literal("key") {
+                Some(a) => attribute(k, a),
+                None => ANY,
+            },
+            "concat" => {
+                let with = arg("with").unwrap_or(0);
+                k | with | list_of(with & (PAGE | HOLDER))
+            }
+            "default" => k | arg("value").unwrap_or(0),
+            _ => ANY,
+        };
+    }
+    k
+}
+
+/// The kind of a variable path: `section.pages[0].lower` is a page.
+fn kind_of_path(path: &str, kinds: &HashMap<&str, Kind>) -> Kind {
+    let root = &path[..path.find(['.', '[']).unwrap_or(path.len())];
+    let mut k = match (variable_kind(root), kinds.get(root)) {
+        (Some(v), bound) => v | bound.copied().unwrap_or(0),
+        (None, Some(bound)) => *bound,
+        // A name nothing binds: unknown.
+        (None, None) => ANY,
+    };
+    let mut done = root.len();
+    while done < path.len() {
+        let rest = &path[done..];
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            k = attribute(k, &after[..end]);
+            done += 1 + end;
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let Some(close) = after.find(']') else {
+                return ANY;
+            };
+            let inside = after[..close].trim();
+            k = match unquote(inside) {
+                Some(name) => attribute(k, name),
+                // An element, or (by a variable) a field: `lower` of a page, `pages` of a
+                // section.
+                None => element(k) | attribute(k, "lower") | attribute(k, "pages"),
+            };
+            done += 1 + close + 1;
+        } else {
+            return ANY;
+        }
+    }
+    k
 }
 
 fn unquote(s: &str) -> Option<&str> {
     s.strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
-}
-
-/// May `val` with `filters` applied be, or contain, a page object?
-fn holds(val: &ExprVal, filters: &[FunctionCall], holders: &HashSet<&str>) -> bool {
-    holds_with(val, filters, holders, &|_| false)
-}
-
-fn holds_with(
-    val: &ExprVal,
-    filters: &[FunctionCall],
-    holders: &HashSet<&str>,
-    unknown: &dyn Fn(&str) -> bool,
-) -> bool {
-    let mut h = match val {
-        ExprVal::Ident(path) => unknown(root_of(path)) || path_holds(path, holders),
-        ExprVal::Array(items) => items
-            .iter()
-            .any(|e| holds_with(&e.val, &e.filters, holders, unknown)),
-        _ => false,
-    };
-    for f in filters {
-        if SCALAR_FILTERS.contains(&f.name.as_str()) {
-            h = false;
-        } else {
-            h = h
-                || f.args
-                    .values()
-                    .any(|e| holds_with(&e.val, &e.filters, holders, unknown));
-        }
-    }
-    h
-}
-
-/// May the variable path `path` be, or contain, a page object?
-fn path_holds(path: &str, holders: &HashSet<&str>) -> bool {
-    let root = root_of(path);
-    if !holders.contains(root) {
-        return false;
-    }
-    let rest = &path[root.len()..];
-    if rest.is_empty() {
-        return true;
-    }
-    if let Some(last) = rest.strip_suffix(']') {
-        // An element, or a field chosen by a subscript.
-        let open = last.rfind('[').unwrap_or(0);
-        return match unquote(last[open + 1..].trim()) {
-            Some(name) => PAGE_ATTRIBUTES.contains(&name),
-            None => true,
-        };
-    }
-    let last = &rest[rest.rfind('.').map_or(0, |i| i + 1)..];
-    PAGE_ATTRIBUTES.contains(&last)
 }
 
 fn is_string(e: &Expr) -> bool {
@@ -737,6 +829,32 @@ mod tests {
             assert!(!r.fields.has(Field::Content), "{source}");
             assert!(!r.pages, "{source}");
         }
+    }
+
+    #[test]
+    fn fields_are_those_named_on_pages_not_on_sections() {
+        let r = one(
+            "{{ section.content }}{{ section.title }}{{ config.extra.summary }}\
+             {% for p in section.pages %}{{ p.title }}{{ p.lower.word_count }}{% endfor %}",
+        );
+        assert_eq!(names(r), ["relative_path", "title", "word_count", "lower"]);
+        assert!(r.pages);
+        let r = one("{% set list = section.pages | sort(attribute='title') %}\
+             {% for p in list | slice(end=3) %}{{ p.summary }}{% endfor %}\
+             {% set first = list | first %}{{ first.toc }}\
+             {% for year, ps in list | group_by(attribute='year') %}\
+             {% for p in ps %}{{ p.reading_time }}{% endfor %}{% endfor %}");
+        assert_eq!(
+            names(r),
+            [
+                "relative_path",
+                "title",
+                "year",
+                "summary",
+                "toc",
+                "reading_time"
+            ]
+        );
     }
 
     #[test]
