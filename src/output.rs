@@ -39,10 +39,7 @@ impl OutputFile {
     }
 
     pub fn text(path: impl Into<String>, text: String) -> Self {
-        OutputFile {
-            path: path.into(),
-            content: Content::Bytes(text.into_bytes()),
-        }
+        OutputFile::new(path, Content::Bytes(text.into_bytes()))
     }
 
     pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {

@@ -448,12 +448,7 @@ impl<'a> Renderer<'a> {
                         )]));
                         ctx.extend(owned_context(vec![(
                             "paginator",
-                            context::paginator(
-                                &pagination,
-                                k,
-                                self.library,
-                                reads.pages.then_some(reads.fields),
-                            ),
+                            context::paginator(&pagination, k, self.library, reads.listed()),
                         )]));
                         ctx.insert("current_url", &pager.permalink);
                         ctx.insert("current_path", &pager.path);
@@ -525,9 +520,8 @@ impl<'a> Renderer<'a> {
         };
         let single_reads = self.reads(&single_tpl);
         let list_reads = self.reads(&list_tpl);
-        let term_json = |term: &TaxonomyTerm, reads: Reads| {
-            context::term(self.library, term, reads.pages.then_some(reads.fields))
-        };
+        let term_json =
+            |term: &TaxonomyTerm, reads: Reads| context::term(self.library, term, reads.listed());
         // Each term's JSON (all its pages) as its own page's render built it: the list reuses
         // it instead of copying every page again, if both templates read the same.
         let mut built_terms: Vec<Option<Json>> = Vec::with_capacity(t.items.len());
@@ -568,7 +562,7 @@ impl<'a> Renderer<'a> {
                                 &pagination,
                                 j,
                                 self.library,
-                                single_reads.pages.then_some(single_reads.fields),
+                                single_reads.listed(),
                             );
                             single((&pager.permalink, &pager.path), Some(p))
                         };
@@ -710,7 +704,7 @@ impl<'a> Renderer<'a> {
                     values.push(("section", context::section(lib, s, Vec::new())));
                 }
                 if let Some(t) = term {
-                    let pages = reads.pages.then_some(reads.fields);
+                    let pages = reads.listed();
                     values.push(("term", context::term(self.library, t, pages)));
                 }
                 ctx.extend(owned_context(values));

@@ -43,7 +43,7 @@ pub struct Site {
     pub vocabulary: Option<Vocabulary>,
     tera: tera::Tera,
     /// What each template reads of the pages it is given.
-    reads: HashMap<String, Reads>,
+    reads: Arc<HashMap<String, Reads>>,
     /// Hash of the templates and the config: renders of another generation are not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
@@ -121,18 +121,20 @@ impl Site {
             return Err(fail(Diagnostics::from_iter(symlinks)));
         }
         let mut generation = 0;
+        let mut reads = Arc::default();
         let tera = match templates::load(
             root,
             config.theme.as_deref(),
             cache.as_mut().map(|c| &mut c.templates),
         ) {
-            Ok((t, hash)) => {
+            Ok(loaded) => {
                 generation = crate::incremental::hash_texts([
                     config_text.as_str(),
-                    &hash.to_string(),
+                    &loaded.hash.to_string(),
                     &format!("{options:?}"),
                 ]);
-                Some(t)
+                reads = loaded.reads;
+                Some(loaded.tera)
             }
             Err(d) => {
                 diags.extend(d);
@@ -392,7 +394,7 @@ impl Site {
             config,
             library,
             vocabulary,
-            reads: templates::reads::all(&tera),
+            reads,
             tera,
             generation,
             recorder,
@@ -427,7 +429,6 @@ impl Site {
         // The keys that render keys and fingerprints are made of, computed here, in parallel,
         // rather than by the first render or recorded call that needs them.
         self.data.field_keys();
-        self.data.light_keys();
         let functions = templates::functions::table(&self.data)
             .into_iter()
             .collect();

@@ -217,45 +217,37 @@ pub fn page_key(keys: &FieldKeys, fields: PageFields) -> u64 {
     h.finish()
 }
 
+/// The fields of [`page_light`], in the order of its keys.
+const LIGHT: [Field; 11] = [
+    Field::RelativePath,
+    Field::Permalink,
+    Field::Path,
+    Field::Slug,
+    Field::Lang,
+    Field::Title,
+    Field::Description,
+    Field::Date,
+    Field::Updated,
+    Field::Taxonomies,
+    Field::Extra,
+];
+
 /// A page reduced to what lists need (no content, summary, table of contents, translations
-/// or backlinks): what `get_pages` returns, cheap to copy into every page's context.
+/// or backlinks): what `get_pages` returns, cheap to copy into every page's context. Its
+/// [`page_key`] is that of [`PageFields::LIGHT`].
 pub fn page_light(lib: &Library, i: usize) -> Json {
     let p = &lib.pages[i];
-    let taxonomies = taxonomies(p);
-    json!({
-        "relative_path": p.file.relative,
-        "permalink": p.permalink,
-        "path": p.path,
-        "slug": p.slug,
-        "lang": p.lang,
-        "title": p.meta.title,
-        "description": p.meta.description,
-        "date": p.meta.date.as_ref().map(|d| &d.text),
-        "updated": p.meta.updated.as_ref().map(|d| &d.text),
-        "taxonomies": taxonomies,
-        "extra": p.meta.extra,
-    })
+    Json::Object(
+        LIGHT
+            .into_iter()
+            .map(|f| (f.name().to_string(), field(lib, p, f)))
+            .collect(),
+    )
 }
 
-/// What [`page_light`] is made of, hashed.
-fn hash_light(p: &crate::content::Page, h: &mut impl Hasher) {
-    (&p.file.relative, &p.permalink, &p.path, &p.slug, &p.lang).hash(h);
-    (&p.meta.title, &p.meta.description).hash(h);
-    p.meta.date.as_ref().map(|d| &d.text).hash(h);
-    p.meta.updated.as_ref().map(|d| &d.text).hash(h);
-    p.meta.taxonomies.len().hash(h);
-    for (name, terms, _) in &p.meta.taxonomies {
-        (name, terms).hash(h);
-    }
-    crate::incremental::hash_json(&p.meta.extra, h);
-}
-
-/// A hash of everything [`page_light`] is made of: two equal keys, two equal values.
-pub fn light_key(lib: &Library, i: usize) -> u64 {
-    let mut h = crate::incremental::hasher();
-    "light".hash(&mut h);
-    hash_light(&lib.pages[i], &mut h);
-    h.finish()
+impl PageFields {
+    /// The fields of [`page_light`].
+    pub const LIGHT: PageFields = PageFields::of(&LIGHT);
 }
 
 /// [`page`] with its neighbours in its section's order (when `fields` has them).

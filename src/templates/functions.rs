@@ -37,7 +37,6 @@ pub struct SiteData {
     field_keys: std::sync::OnceLock<Vec<context::FieldKeys>>,
     /// A hash of each page's JSON reduced to some of its fields, by page index.
     page_keys: Mutex<HashMap<PageFields, Arc<[u64]>>>,
-    light_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl SiteData {
@@ -58,7 +57,6 @@ impl SiteData {
             data_cache: Mutex::new(HashMap::new()),
             field_keys: std::sync::OnceLock::new(),
             page_keys: Mutex::new(HashMap::new()),
-            light_keys: std::sync::OnceLock::new(),
         })
     }
 
@@ -72,27 +70,16 @@ impl SiteData {
     /// fingerprints are made of.
     pub fn page_keys(&self, fields: PageFields) -> Arc<[u64]> {
         let field_keys = self.field_keys();
-        let Ok(mut known) = self.page_keys.lock() else {
-            return field_keys
+        let combine = || -> Arc<[u64]> {
+            field_keys
                 .iter()
                 .map(|k| context::page_key(k, fields))
-                .collect();
+                .collect()
         };
-        known
-            .entry(fields)
-            .or_insert_with(|| {
-                field_keys
-                    .iter()
-                    .map(|k| context::page_key(k, fields))
-                    .collect()
-            })
-            .clone()
-    }
-
-    /// [`context::light_key`] of each page, by page index.
-    pub fn light_keys(&self) -> &[u64] {
-        self.light_keys
-            .get_or_init(|| self.each_page(context::light_key))
+        match self.page_keys.lock() {
+            Ok(mut known) => known.entry(fields).or_insert_with(combine).clone(),
+            Err(_) => combine(),
+        }
     }
 
     /// Every page reduced for lists ([`context::page_light`]), by page index.
@@ -409,7 +396,7 @@ impl RelatedPages {
 impl RelatedPages {
     /// The related pages' keys: their JSON is not copied to be hashed.
     fn hash_found(&self, related: &[usize]) -> u64 {
-        let keys = self.0.light_keys();
+        let keys = self.0.page_keys(PageFields::LIGHT);
         let mut h = crate::incremental::hasher();
         "related_pages".hash(&mut h);
         related.len().hash(&mut h);

@@ -8,6 +8,7 @@ pub mod reads;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use tera::Tera;
 
@@ -48,16 +49,25 @@ pub fn exists(tera: &Tera, name: &str) -> bool {
 /// The templates of the previous build (`serve`), reused while their sources are the same.
 #[derive(Default)]
 pub struct TemplateCache {
-    parsed: Option<(u64, Tera)>,
+    parsed: Option<Loaded>,
 }
 
-/// Loads every template of the theme (if any) and of the site, with a hash of their sources.
-/// Every file that fails to parse is reported.
+/// The site's templates, a hash of their sources, and what each reads of the pages it is
+/// given ([`reads`]).
+#[derive(Clone)]
+pub struct Loaded {
+    pub tera: Tera,
+    pub hash: u64,
+    pub reads: Arc<HashMap<String, reads::Reads>>,
+}
+
+/// Loads every template of the theme (if any) and of the site. Every file that fails to parse
+/// is reported.
 pub fn load(
     root: &Path,
     theme: Option<&str>,
     cache: Option<&mut TemplateCache>,
-) -> Result<(Tera, u64), Vec<Diagnostic>> {
+) -> Result<Loaded, Vec<Diagnostic>> {
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     let mut dirs = Vec::new();
     if let Some(t) = theme {
@@ -97,10 +107,10 @@ pub fn load(
             .flat_map(|(n, t, _)| [n.as_str(), t.as_str()]),
     );
     if diags.is_empty()
-        && let Some((h, tera)) = cache.as_ref().and_then(|c| c.parsed.as_ref())
-        && *h == hash
+        && let Some(loaded) = cache.as_ref().and_then(|c| c.parsed.as_ref())
+        && loaded.hash == hash
     {
-        return Ok((tera.clone(), hash));
+        return Ok(loaded.clone());
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".htm", ".xml"]);
@@ -133,10 +143,15 @@ pub fn load(
     }
     diags.extend(include_cycles(&sources));
     if diags.is_empty() {
+        let loaded = Loaded {
+            reads: Arc::new(reads::all(&tera)),
+            tera,
+            hash,
+        };
         if let Some(c) = cache {
-            c.parsed = Some((hash, tera.clone()));
+            c.parsed = Some(loaded.clone());
         }
-        Ok((tera, hash))
+        Ok(loaded)
     } else {
         Err(diags)
     }

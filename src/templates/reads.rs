@@ -145,6 +145,17 @@ impl PageFields {
         PageFields(self.0 | (1 << f as u32))
     }
 
+    /// The set of `fields`.
+    pub const fn of(fields: &[Field]) -> PageFields {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < fields.len() {
+            bits |= 1 << fields[i] as u32;
+            i += 1;
+        }
+        PageFields(bits)
+    }
+
     /// The fields of `ALL` that are in this set, in order.
     pub fn iter(self) -> impl Iterator<Item = Field> {
         Field::ALL.into_iter().filter(move |f| self.has(*f))
@@ -166,6 +177,12 @@ impl Reads {
         fields: PageFields::ALL,
         pages: true,
     };
+
+    /// The fields of the pages of the lists it reads (a section's, a term's, a paginator's),
+    /// or `None` when it reads no such list.
+    pub fn listed(self) -> Option<PageFields> {
+        self.pages.then_some(self.fields)
+    }
 }
 
 /// [`Reads`] of every template of `tera`, by name.
