@@ -67,7 +67,12 @@ def run(cmd, cwd=None, capture=True, input=None):
 
 
 def timed(cmd, cwd=None):
-    """Runs cmd under /usr/bin/time -v: returns (wall seconds, peak RSS in KiB)."""
+    """Runs cmd under /usr/bin/time -v: returns (wall seconds, peak RSS in KiB).
+
+    The disk is synced first, so that no tool pays for the previous one's pending writes or
+    for the deletion of an output folder just emptied (seconds of kernel time at 30,000
+    files)."""
+    os.sync()
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         run(["/usr/bin/time", "-v", "-o", report.name, *map(str, cmd)], cwd=cwd)
         text = report.read()
@@ -166,26 +171,58 @@ def fresh(path):
     return path
 
 
-def bench_builds(n, zola, hugo, out, args, pagefind):
-    """Alternates the tools in each repetition; returns {tool: [(wall, rss_kb), ...]}."""
+# On this machine's ext4 (no journal), creating a file scans the inodes deleted in the last
+# 60 s of its block group, one by one (`recently_deleted` in the kernel's inode allocator):
+# a build that writes 30,000 files just after 30,000 were deleted spends seconds of kernel
+# time in that scan, more or less according to where the inodes land. No timed run may
+# therefore follow a deletion closely: each writes into a folder never used before, the
+# outputs of a size are deleted before its runs, and then the disk is left to settle.
+SETTLE_SECONDS = 65
+
+
+def settle(deleted):
+    """After deleting files: syncs, then waits until the kernel no longer counts them as
+    recently deleted."""
+    os.sync()
+    if deleted:
+        print(f"  waiting {SETTLE_SECONDS} s after deleting old outputs", file=sys.stderr)
+        time.sleep(SETTLE_SECONDS)
+
+
+def bench_builds(n, zola, hugo, runs, args, pagefind):
+    """Alternates the tools in each repetition; returns ({tool: [(wall, rss_kb), ...]}, the
+    last output of `compendium build` with its search index). Every timed run writes into a
+    folder of `runs` never used before (see `settle`); one untimed build of each tool first
+    brings the corpus into the page cache."""
     results = collections.defaultdict(list)
     big = n >= BIG
     reps = 1 if big else args.reps
+    deleted = runs.exists()
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir(parents=True)
+    # Warm-up (untimed): both tools read their corpus once, so that no timed run pays for
+    # reading it from disk.
+    with_search_index(zola, False)
+    run([args.bin, "build", "--root", zola, "--output-dir", runs / "warm-up-compendium"])
+    if not big:
+        run(["hugo", "--quiet", "--source", hugo, "--destination", runs / "warm-up-hugo"])
+    settle(deleted)
+    out = None
     for rep in range(reps):
         print(f"  3 x {n}: repetition {rep + 1}/{reps}", file=sys.stderr)
         if not big:
             with_search_index(zola, False)
             results["compendium (no search index)"].append(
-                timed([args.bin, "build", "--root", zola, "--output-dir", fresh(out)]))
+                timed([args.bin, "build", "--root", zola, "--output-dir", runs / f"{rep}-compendium-no-search"]))
         with_search_index(zola, True)
-        results["compendium"].append(
-            timed([args.bin, "build", "--root", zola, "--output-dir", fresh(out)]))
+        out = runs / f"{rep}-compendium"
+        results["compendium"].append(timed([args.bin, "build", "--root", zola, "--output-dir", out]))
         if big:
             continue
-        dest = fresh(out.parent / "hugo-public")
-        results["hugo"].append(timed(["hugo", "--quiet", "--source", hugo, "--destination", dest]))
+        results["hugo"].append(
+            timed(["hugo", "--quiet", "--source", hugo, "--destination", runs / f"{rep}-hugo"]))
         results["pagefind"].append(timed([pagefind, "--site", out, "--silent"]))
-    return results
+    return results, out
 
 
 def sizes(paths):
@@ -473,9 +510,8 @@ def main():
     builds, search = [], []
     for n in sizes_list:
         zola, hugo = generate(n, work)
-        out = work / f"out-{n}" / "public"
-        out.parent.mkdir(exist_ok=True)
-        builds.append((n, bench_builds(n, zola, hugo, out, args, pagefind)))
+        results, out = bench_builds(n, zola, hugo, work / f"out-{n}", args, pagefind)
+        builds.append((n, results))
         save_partial(work, builds, search)
         if n < BIG:
             search.append((f"3 × {n:,}", search_bench(f"3 × {n:,}", out, french_pages(zola / "content"),

@@ -28,88 +28,134 @@ fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
     )
 }
 
-/// The text of rendered HTML: tags dropped, entities decoded, whitespace collapsed.
+/// The text of rendered HTML: tags dropped (each counts as a space), the content of
+/// `<script>` and `<style>` dropped, entities decoded, whitespace collapsed to single spaces,
+/// in one pass.
 pub fn html_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    let mut skip_until: Option<&str> = None;
+    let mut out = Text::with_capacity(html.len() / 2);
     let mut rest = html;
-    while let Some(c) = rest.chars().next() {
-        if let Some(end) = skip_until {
-            match rest.find(end) {
-                Some(i) => {
-                    rest = &rest[i + end.len()..];
-                    skip_until = None;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('&') {
+            match decode_entity(rest) {
+                Some((c, len)) => {
+                    out.push(c);
+                    rest = &rest[len..];
                 }
-                None => break,
+                None => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
             }
             continue;
         }
-        if in_tag {
-            if c == '>' {
-                in_tag = false;
-                out.push(' ');
-            }
-        } else if c == '<' {
-            let lower = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
-            if lower.starts_with("<script") {
-                skip_until = Some("</script>");
-            } else if lower.starts_with("<style") {
-                skip_until = Some("</style>");
-            } else {
-                in_tag = true;
-            }
+        let starts = |tag: &[u8]| {
+            rest.as_bytes()
+                .get(..tag.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(tag))
+        };
+        let end = if starts(b"<script") {
+            "</script>"
+        } else if starts(b"<style") {
+            "</style>"
         } else {
-            out.push(c);
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    let decoded = decode_entities(&out);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest.find(';').filter(|e| *e <= 10);
-        let decoded = end.and_then(|e| {
-            let name = &rest[1..e];
-            let ch = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" | "#39" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                "hellip" => Some('…'),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            }?;
-            Some((ch, e + 1))
-        });
-        match decoded {
-            Some((ch, len)) => {
-                out.push(ch);
-                rest = &rest[len..];
+            ">"
+        };
+        match rest.find(end) {
+            Some(e) => {
+                out.space();
+                rest = &rest[e + end.len()..];
             }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+            // An unclosed tag hides the rest.
+            None => rest = "",
         }
     }
     out.push_str(rest);
-    out
+    out.0
+}
+
+/// Text whose runs of whitespace become one space, with none at either end.
+struct Text(String, bool);
+
+impl Text {
+    fn with_capacity(n: usize) -> Text {
+        Text(String::with_capacity(n), false)
+    }
+
+    fn space(&mut self) {
+        self.1 = true;
+    }
+
+    fn push(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.1 = true;
+            return;
+        }
+        if self.1 && !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.1 = false;
+        self.0.push(c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        // Where the current run of non-whitespace started.
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let (space, len) = match bytes[i] {
+                b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => (true, 1),
+                b if b < 0x80 => (false, 1),
+                _ => s[i..]
+                    .chars()
+                    .next()
+                    .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+            };
+            if space {
+                self.word(&s[start..i]);
+                self.1 = true;
+                start = i + len;
+            }
+            i += len;
+        }
+        self.word(&s[start..]);
+    }
+
+    fn word(&mut self, w: &str) {
+        if w.is_empty() {
+            return;
+        }
+        if self.1 && !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.1 = false;
+        self.0.push_str(w);
+    }
+}
+
+/// The character an entity at the start of `s` (`&name;`, `&#nn;`, `&#xhh;`) stands for, and
+/// the entity's length.
+fn decode_entity(s: &str) -> Option<(char, usize)> {
+    let e = s.as_bytes().iter().take(11).position(|&b| b == b';')?;
+    let name = &s[1..e];
+    let ch = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" | "#39" => '\'',
+        "nbsp" => '\u{a0}',
+        "hellip" => '…',
+        _ => name
+            .strip_prefix("#x")
+            .or_else(|| name.strip_prefix("#X"))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32)?,
+    };
+    Some((ch, e + 1))
 }
 
 fn terms(
@@ -353,5 +399,10 @@ mod tests {
             ),
             "Résultats A & B / C"
         );
+        assert_eq!(
+            html_text(" <p>été&nbsp;:\n\t<b>x</b>&amp</p> <STYLE>p{}</style>&#233;t&eacute; <i"),
+            "été : x &amp ét&eacute;"
+        );
+        assert_eq!(html_text("a&#1114112;b &;c"), "a&#1114112;b &;c");
     }
 }
