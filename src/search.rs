@@ -72,31 +72,30 @@ pub fn html_text(html: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.0
+    out.text
 }
 
 /// Text whose runs of whitespace become one space, with none at either end.
-struct Text(String, bool);
+struct Text {
+    text: String,
+    /// Whitespace (or a tag) came after the last word.
+    space: bool,
+}
 
 impl Text {
     fn with_capacity(n: usize) -> Text {
-        Text(String::with_capacity(n), false)
+        Text {
+            text: String::with_capacity(n),
+            space: false,
+        }
     }
 
     fn space(&mut self) {
-        self.1 = true;
+        self.space = true;
     }
 
     fn push(&mut self, c: char) {
-        if c.is_whitespace() {
-            self.1 = true;
-            return;
-        }
-        if self.1 && !self.0.is_empty() {
-            self.0.push(' ');
-        }
-        self.1 = false;
-        self.0.push(c);
+        self.push_str(c.encode_utf8(&mut [0; 4]));
     }
 
     fn push_str(&mut self, s: &str) {
@@ -106,8 +105,7 @@ impl Text {
         let mut i = 0;
         while i < bytes.len() {
             let (space, len) = match bytes[i] {
-                b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => (true, 1),
-                b if b < 0x80 => (false, 1),
+                b if b < 0x80 => (char::from(b).is_whitespace(), 1),
                 _ => s[i..]
                     .chars()
                     .next()
@@ -115,7 +113,7 @@ impl Text {
             };
             if space {
                 self.word(&s[start..i]);
-                self.1 = true;
+                self.space = true;
                 start = i + len;
             }
             i += len;
@@ -127,11 +125,11 @@ impl Text {
         if w.is_empty() {
             return;
         }
-        if self.1 && !self.0.is_empty() {
-            self.0.push(' ');
+        if self.space && !self.text.is_empty() {
+            self.text.push(' ');
         }
-        self.1 = false;
-        self.0.push_str(w);
+        self.space = false;
+        self.text.push_str(w);
     }
 }
 
