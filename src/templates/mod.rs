@@ -259,3 +259,30 @@ pub fn tera_error_chain(e: &tera::Error) -> String {
     }
     msg
 }
+
+#[cfg(test)]
+mod tests {
+    /// The vendored tera (vendor/README.md) reads a field of a loop's item without copying the
+    /// item: the values seen must be those of unpatched tera, for every kind of loop.
+    #[test]
+    fn loop_items_fields_read_as_before() {
+        let mut tera = tera::Tera::default();
+        let source = "\
+{% set made = given | reverse %}\
+{% for p in given | sort(attribute=\"t\") %}{{ p.t }}{{ p.a.n }}{{ p.missing | default(value=\"-\") }};{% endfor %}|\
+{% for p in given %}{{ p.t }}{{ p.a.n }}{{ p[\"t\"] }};{% endfor %}|\
+{% for k, v in obj %}{{ k }}={{ v.x }};{% endfor %}|\
+{% for c in word %}{{ c }}.{% endfor %}|\
+{% for p in made %}{% set q = p.a %}{{ q.n }}{{ loop.index }}{% endfor %}";
+        tera.add_raw_template("t", source).expect("template parses");
+        let mut ctx = tera::Context::new();
+        ctx.insert(
+            "given",
+            &serde_json::json!([{"t": "b", "a": {"n": 2}}, {"t": "a", "a": {"n": 1}}]),
+        );
+        ctx.insert("word", "héllo");
+        ctx.insert("obj", &serde_json::json!({"k1": {"x": 1}, "k2": {"x": 2}}));
+        let out = tera.render("t", &ctx).expect("renders");
+        assert_eq!(out, "a1-;b2-;|b2b;a1a;|k1=1;k2=2;|h.é.l.l.o.|1122");
+    }
+}
