@@ -169,6 +169,8 @@ pub struct LoadCache {
     pub markdown_rendered: usize,
     /// Each practice's check, by a hash of its file, the config and the vocabulary.
     pub practices: HashMap<u64, crate::practice::Checked>,
+    /// The vocabulary, by a hash of its files.
+    pub vocabulary: crate::vocabulary::VocabularyCache,
 }
 
 /// Paths (relative to the site's root) seen changed by a watcher.

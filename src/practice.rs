@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::content::front_matter::{self, Node, Value};
@@ -383,7 +384,9 @@ fn front(page: &Page) -> Option<Node> {
 }
 
 /// What checking one practice gave: its front matter and its problems.
-pub type Checked = (Option<Node>, Vec<Diagnostic>);
+/// A practice's front matter (shared with later builds' caches, not copied) and what its
+/// check found.
+pub type Checked = (Option<Arc<Node>>, Arc<[Diagnostic]>);
 
 /// Checks every practice of the library; warnings and errors together.
 pub fn check(
@@ -421,7 +424,7 @@ pub fn check_cached(
                 return (i, key, hit.clone());
             }
             let Some(node) = front(page) else {
-                return (i, key, (None, Vec::new()));
+                return (i, key, (None, Arc::from([])));
             };
             let mut c = Checker {
                 page,
@@ -432,17 +435,17 @@ pub fn check_cached(
                 diags: Vec::new(),
             };
             c.run(&node);
-            (i, key, (Some(node), c.diags))
+            (i, key, (Some(Arc::new(node)), c.diags.into()))
         })
         .collect();
     let mut out = Vec::new();
-    let mut nodes: BTreeMap<usize, Node> = BTreeMap::new();
+    let mut nodes: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
     let mut next = HashMap::new();
     for (i, key, (node, diags)) in checked {
         if let Some(k) = key {
             next.insert(k, (node.clone(), diags.clone()));
         }
-        out.extend(diags);
+        out.extend(diags.iter().cloned());
         if let Some(n) = node {
             nodes.insert(i, n);
         }
@@ -458,7 +461,7 @@ pub fn check_cached(
 fn check_translations(
     lib: &Library,
     config: &Config,
-    nodes: &BTreeMap<usize, Node>,
+    nodes: &BTreeMap<usize, Arc<Node>>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for group in practice_groups(lib) {
@@ -490,7 +493,9 @@ fn check_translations(
         for &i in group.iter().filter(|&&i| i != reference) {
             let Some(node) = nodes.get(&i) else { continue };
             let page = &lib.pages[i];
-            let lines = LineIndex::new(&page.source);
+            // Made only for a difference to locate.
+            let lines = std::cell::OnceCell::new();
+            let lines = || lines.get_or_init(|| LineIndex::new(&page.source));
             for (table, skip) in [("taxonomies", &[][..]), ("extra", &["translated_from"][..])] {
                 let (a, b) = (ref_node.get(table), node.get(table));
                 let (a_keys, b_keys) = (by_name(a), by_name(b));
@@ -500,7 +505,7 @@ fn check_translations(
                     }
                     let other = a_keys.get(key.name.as_str());
                     if other.map(|o| o.to_json()) != Some(value.to_json()) {
-                        let pos = value.span.as_ref().map(|s| lines.position(s.start));
+                        let pos = value.span.as_ref().map(|s| lines().position(s.start));
                         out.push(
                             Diagnostic::error(
                                 &page.file.path,
@@ -530,7 +535,7 @@ fn check_translations(
                             )
                             .at(b
                                 .and_then(|n| n.span.as_ref())
-                                .map(|s| lines.position(s.start))
+                                .map(|s| lines().position(s.start))
                                 .or(Some(Position { line: 1, col: 1 }))),
                         );
                     }

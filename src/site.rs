@@ -40,7 +40,7 @@ pub struct Site {
     pub config: Config,
     pub library: Arc<Library>,
     /// The controlled vocabulary, for sites that have one (`data/vocabulary.toml`).
-    pub vocabulary: Option<Vocabulary>,
+    pub vocabulary: Option<Arc<Vocabulary>>,
     tera: tera::Tera,
     /// What each template reads of the pages it is given.
     reads: Arc<HashMap<String, Reads>>,
@@ -169,13 +169,14 @@ impl Site {
         }
         diags.extend(d);
         let mut library = Library::new(pages, sections, &config, &mut diags);
-        let vocabulary = match Vocabulary::load(root) {
-            Ok(v) => v,
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        };
+        let vocabulary =
+            match Vocabulary::load_cached(root, cache.as_mut().map(|c| &mut c.vocabulary)) {
+                Ok(v) => v,
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            };
         if let Some(v) = &vocabulary {
             use chrono::Datelike;
             let this_year = i64::from(chrono::Local::now().year());
@@ -190,13 +191,13 @@ impl Site {
                 &library, v, &config, this_year, practices,
             ));
         }
-        let Some(mut tera) = tera else {
+        let Some(tera) = tera else {
             return Err(fail(Diagnostics::from_iter(diags)));
         };
         check_templates_exist(&library, &tera, &mut diags);
 
         // Markdown needs the permalinks of everything and the shortcode templates.
-        let permalinks: HashMap<String, String> = library
+        let permalinks: Arc<HashMap<String, String>> = library
             .pages
             .iter()
             .map(|p| (p.file.relative.clone(), p.permalink.clone()))
@@ -206,7 +207,8 @@ impl Site {
                     .iter()
                     .map(|s| (s.file.relative.clone(), s.permalink.clone())),
             )
-            .collect();
+            .collect::<HashMap<_, _>>()
+            .into();
         let cutoff = tera
             .render(
                 &templates::resolve(&tera, "summary-cutoff.html"),
@@ -236,7 +238,7 @@ impl Site {
                 path,
                 raw_html,
             } = *job;
-            let sc = may_call_shortcodes(text).then(|| {
+            let sc = markdown::may_call_shortcodes(text).then(|| {
                 let (pre_data, tera_md) = shortcode_env();
                 let mut base = tera::Context::new();
                 base.insert("config", &config.to_template_json(lang));
@@ -315,7 +317,7 @@ impl Site {
         let rendered_md = std::sync::atomic::AtomicUsize::new(0);
         // A job's result, and its cache key when it has one.
         let markdown_of = |job: &MarkdownJob| -> (MarkdownResult, Option<u64>) {
-            let key = (caching && !may_call_shortcodes(job.text)).then(|| {
+            let key = (caching && !markdown::may_call_shortcodes(job.text)).then(|| {
                 let mut h = crate::incremental::hasher();
                 (generation, permalinks_key, job.source, job.relative).hash(&mut h);
                 (job.lang, job.raw_html).hash(&mut h);
@@ -381,7 +383,7 @@ impl Site {
         }
         drop(shortcode_site);
         let recorder = options.record_calls.then(|| Arc::new(Recorder::default()));
-        tera = with_functions(&tera, &data, &permalinks, recorder.as_ref());
+        let tera = with_functions(&tera, &data, &permalinks, recorder.as_ref());
         let (errors, warnings): (Vec<_>, Vec<_>) =
             diags.into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
@@ -596,7 +598,7 @@ pub struct SearchLater {
     content: PathBuf,
     library: Arc<Library>,
     config: Config,
-    vocabulary: Option<Vocabulary>,
+    vocabulary: Option<Arc<Vocabulary>>,
 }
 
 impl SearchLater {
@@ -609,9 +611,13 @@ impl SearchLater {
         if !self.config.build_search_index {
             return Ok(());
         }
-        let files =
-            crate::search::files(&self.library, &self.config, self.vocabulary.as_ref(), cache)
-                .map_err(|e| vec![Diagnostic::error(&self.content, e)])?;
+        let files = crate::search::files(
+            &self.library,
+            &self.config,
+            self.vocabulary.as_deref(),
+            cache,
+        )
+        .map_err(|e| vec![Diagnostic::error(&self.content, e)])?;
         deliver(sink, stage::SEARCH, 0, files)
     }
 
@@ -752,26 +758,23 @@ impl<'a> MarkdownJob<'a> {
 }
 
 /// Can this Markdown call a shortcode? (Without `{{` or `{%`, it cannot.)
-fn may_call_shortcodes(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
-}
-
 /// A copy of `tera` with the site functions and the `markdown` filter registered.
 fn with_functions(
-    tera: &tera::Tera,
+    tera: &Arc<tera::Tera>,
     data: &Arc<SiteData>,
-    permalinks: &HashMap<String, String>,
+    permalinks: &Arc<HashMap<String, String>>,
     recorder: Option<&Arc<Recorder>>,
 ) -> tera::Tera {
-    let mut inner = tera.clone();
-    templates::functions::register(&mut inner, data, recorder);
-    let mut outer = inner.clone();
+    let mut outer = tera::Tera::clone(tera);
+    templates::functions::register(&mut outer, data, recorder);
     outer.register_filter(
         "markdown",
         filters::MarkdownFilter {
             data: data.clone(),
-            tera: Arc::new(inner),
-            permalinks: Arc::new(permalinks.clone()),
+            templates: tera.clone(),
+            recorder: recorder.cloned(),
+            shortcodes: std::sync::OnceLock::new(),
+            permalinks: permalinks.clone(),
         },
     );
     outer

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -49,6 +50,23 @@ struct CountriesFile {
     countries: BTreeMap<String, Text>,
 }
 
+/// The last vocabulary [`Vocabulary::load_cached`] parsed (or failed to), by a hash of its
+/// two files.
+#[derive(Default)]
+pub struct VocabularyCache(Option<(u64, VocabularyResult)>);
+
+type VocabularyResult = Result<Option<Arc<Vocabulary>>, Vec<Diagnostic>>;
+
+fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            diags.push(Diagnostic::error(path, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
 /// The kinds of identifiers, with the taxonomy that uses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -81,14 +99,51 @@ impl Vocabulary {
             return Ok(None);
         }
         let mut diags = Vec::new();
-        let read = |p: &Path, diags: &mut Vec<Diagnostic>| match std::fs::read_to_string(p) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                diags.push(Diagnostic::error(p, format!("cannot read: {e}")));
-                None
-            }
-        };
         let vtext = read(&path, &mut diags);
+        let ctext = read(&root.join(COUNTRIES_FILE), &mut diags);
+        Vocabulary::parse(root, vtext, ctext, diags).map(Some)
+    }
+
+    /// [`Vocabulary::load`], parsing the files again only if their bytes changed since the
+    /// last call with the same `cache`.
+    pub fn load_cached(
+        root: &Path,
+        cache: Option<&mut VocabularyCache>,
+    ) -> Result<Option<Arc<Vocabulary>>, Vec<Diagnostic>> {
+        let Some(cache) = cache else {
+            return Vocabulary::load(root).map(|v| v.map(Arc::new));
+        };
+        let path = root.join(VOCABULARY_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let mut diags = Vec::new();
+        let vtext = read(&path, &mut diags);
+        let ctext = read(&root.join(COUNTRIES_FILE), &mut diags);
+        let (Some(v), Some(c)) = (&vtext, &ctext) else {
+            return Vocabulary::parse(root, vtext, ctext, diags).map(|v| Some(Arc::new(v)));
+        };
+        let key = crate::incremental::hash_texts([v.as_str(), c.as_str()]);
+        match &cache.0 {
+            Some((k, known)) if *k == key => known.clone(),
+            _ => {
+                let parsed =
+                    Vocabulary::parse(root, vtext, ctext, diags).map(|v| Some(Arc::new(v)));
+                cache.0 = Some((key, parsed.clone()));
+                parsed
+            }
+        }
+    }
+
+    /// Parses the vocabulary and countries files' texts (`None` where they could not be read,
+    /// which `diags` already tells).
+    fn parse(
+        root: &Path,
+        vtext: Option<String>,
+        ctext: Option<String>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Result<Vocabulary, Vec<Diagnostic>> {
+        let path = root.join(VOCABULARY_FILE);
         let mut vocab: Option<Vocabulary> = vtext.as_deref().and_then(|text| {
             toml::from_str(text)
                 .map_err(|e| {
@@ -98,7 +153,6 @@ impl Vocabulary {
                 .ok()
         });
         let cpath = root.join(COUNTRIES_FILE);
-        let ctext = read(&cpath, &mut diags);
         let countries: Option<CountriesFile> = ctext.as_deref().and_then(|text| {
             toml::from_str(text)
                 .map_err(|e| {
@@ -124,10 +178,9 @@ impl Vocabulary {
                 }
             }
         }
-        if diags.is_empty() {
-            Ok(vocab)
-        } else {
-            Err(diags)
+        match vocab {
+            Some(v) if diags.is_empty() => Ok(v),
+            _ => Err(diags),
         }
     }
 
@@ -159,7 +212,14 @@ impl Vocabulary {
     }
 
     pub fn contains(&self, kind: Kind, id: &str) -> bool {
-        self.ids(kind).contains(&id)
+        match kind {
+            Kind::RoundTable => self.round_tables.contains_key(id),
+            Kind::Session => self.sessions.contains_key(id),
+            Kind::Theme => self.themes.contains_key(id),
+            Kind::Region => self.regions.contains_key(id),
+            Kind::ActorType => self.actor_types.contains_key(id),
+            Kind::Country => self.countries.contains_key(id),
+        }
     }
 
     /// The closest known identifier, for a "did you mean …?".

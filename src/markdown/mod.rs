@@ -152,6 +152,12 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     }
 }
 
+/// Whether `text` may call a shortcode (`{{ name(…) }}` or `{% name(…) %}`): without either
+/// opening, it is rendered the same with or without shortcodes.
+pub fn may_call_shortcodes(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
 /// Renders shortcodes: Markdown ones are expanded into the text, HTML ones become placeholders
 /// replaced after the Markdown is rendered.
 fn expand_shortcodes(
@@ -161,7 +167,7 @@ fn expand_shortcodes(
     errors: &mut Vec<MarkdownError>,
     depth: usize,
 ) -> String {
-    if !text.contains("{{") && !text.contains("{%") {
+    if !may_call_shortcodes(text) {
         return text.to_string();
     }
     let pieces = match shortcodes::parse(text) {

@@ -1,12 +1,13 @@
 //! Zola's `markdown` filter and the shortcode renderer the Markdown pipeline calls.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value as Json;
 use tera::{Context, Error, Filter, Result, Tera};
 
 use super::functions::SiteData;
+use crate::incremental::Recorder;
 use crate::markdown::{self, MarkdownContext, ShortcodeKind, Shortcodes};
 
 /// Renders `templates/shortcodes/<name>.html|.md` with the call's arguments.
@@ -55,9 +56,24 @@ impl Shortcodes for TeraShortcodes<'_> {
 /// `{{ text | markdown(inline=false) }}`.
 pub struct MarkdownFilter {
     pub data: Arc<SiteData>,
-    /// A Tera without this filter, for shortcodes inside the text.
-    pub tera: Arc<Tera>,
+    /// The site's templates, without functions or filters.
+    pub templates: Arc<Tera>,
+    /// Where the functions called by shortcodes are recorded (incremental builds).
+    pub recorder: Option<Arc<Recorder>>,
+    /// The templates with the site functions but not this filter, for shortcodes inside the
+    /// text: made the first time a text may call one.
+    pub shortcodes: OnceLock<Tera>,
     pub permalinks: Arc<HashMap<String, String>>,
+}
+
+impl MarkdownFilter {
+    fn shortcode_templates(&self) -> &Tera {
+        self.shortcodes.get_or_init(|| {
+            let mut tera = Tera::clone(&self.templates);
+            super::functions::register(&mut tera, &self.data, self.recorder.as_ref());
+            tera
+        })
+    }
 }
 
 impl Filter for MarkdownFilter {
@@ -67,20 +83,22 @@ impl Filter for MarkdownFilter {
             .ok_or_else(|| Error::msg("`markdown` filter: the value must be a string"))?;
         let inline = args.get("inline").and_then(Json::as_bool).unwrap_or(false);
         let config = &self.data.config;
-        let mut base = Context::new();
-        base.insert("config", &config.to_template_json(&config.default_language));
-        base.insert("lang", &config.default_language);
-        let sc = TeraShortcodes {
-            tera: &self.tera,
-            base,
-        };
+        let sc = markdown::may_call_shortcodes(text).then(|| {
+            let mut base = Context::new();
+            base.insert("config", &config.to_template_json(&config.default_language));
+            base.insert("lang", &config.default_language);
+            TeraShortcodes {
+                tera: self.shortcode_templates(),
+                base,
+            }
+        });
         let ctx = MarkdownContext {
             config,
             permalink: "",
             relative_path: "",
             permalinks: &self.permalinks,
             highlighter: None,
-            shortcodes: Some(&sc),
+            shortcodes: sc.as_ref().map(|s| s as &dyn markdown::Shortcodes),
             summary_cutoff: "&hellip;",
             // Text from templates (often from front matter): kept, but sanitised.
             raw_html: markdown::RawHtml::Sanitize,

@@ -29,7 +29,7 @@ pub struct SiteData {
     /// Warnings raised while rendering (a missing translation key, for instance).
     pub warnings: Mutex<Vec<Diagnostic>>,
     /// The controlled vocabulary, when the site has one.
-    pub vocabulary: Option<crate::vocabulary::Vocabulary>,
+    pub vocabulary: Option<Arc<crate::vocabulary::Vocabulary>>,
     /// Data files already parsed by `load_data`, by path and format.
     pub data_cache: Mutex<HashMap<(PathBuf, String), Json>>,
     /// A hash of each field of each page's JSON, computed when first asked for (incremental
@@ -45,7 +45,7 @@ impl SiteData {
         root: &Path,
         config: &Config,
         library: Arc<Library>,
-        vocabulary: &Option<crate::vocabulary::Vocabulary>,
+        vocabulary: &Option<Arc<crate::vocabulary::Vocabulary>>,
     ) -> Arc<SiteData> {
         Arc::new(SiteData {
             root: root.to_path_buf(),

@@ -56,7 +56,8 @@ pub struct TemplateCache {
 /// given ([`reads`]).
 #[derive(Clone)]
 pub struct Loaded {
-    pub tera: Tera,
+    /// Shared with the cache: each build copies it once, to add the site's functions.
+    pub tera: Arc<Tera>,
     pub hash: u64,
     pub reads: Arc<HashMap<String, reads::Reads>>,
 }
@@ -145,7 +146,7 @@ pub fn load(
     if diags.is_empty() {
         let loaded = Loaded {
             reads: Arc::new(reads::all(&tera)),
-            tera,
+            tera: Arc::new(tera),
             hash,
         };
         if let Some(c) = cache {
