@@ -112,7 +112,7 @@ fn index_writing(c: &mut Criterion) {
                 compendium::search::files(
                     &site.library,
                     &site.config,
-                    site.vocabulary.as_ref(),
+                    site.vocabulary.as_deref(),
                     None,
                 )
                 .map(|f| f.len())
