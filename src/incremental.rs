@@ -60,6 +60,14 @@ pub trait Keyed: Function {
         None
     }
 
+    /// Whether a call's result depends only on its arguments and on what the generation hashes
+    /// (config, templates, vocabulary, build options): a call recorded in the same generation
+    /// then still returns the same, without being made again. Only for functions without
+    /// side effects (no warnings).
+    fn stable(&self) -> bool {
+        false
+    }
+
     /// What a recorded call keeps of its result.
     fn result_hash(&self, args: &HashMap<String, Json>, result: &tera::Result<Json>) -> u64 {
         self.fingerprint(args)
@@ -406,6 +414,9 @@ fn still_returns(functions: &FunctionTable, call: &Call) -> bool {
     let Some(f) = functions.get(call.name) else {
         return false;
     };
+    if f.stable() {
+        return true;
+    }
     let args: HashMap<String, Json> = call.args.iter().cloned().collect();
     let now = match f.fingerprint(&args) {
         Some(h) => h,

@@ -65,7 +65,7 @@ pub struct Renderer<'a> {
     /// of each section's without its pages, from which render keys are made (see
     /// [`Renderer::render`]).
     pub page_keys: HashMap<PageFields, Arc<[u64]>>,
-    pub section_keys: Vec<u64>,
+    pub section_keys: &'a [u64],
     /// Where each job's files go as soon as they are rendered.
     pub sink: &'a dyn Sink,
 }
@@ -98,18 +98,6 @@ pub fn deliver(
 }
 
 impl Renderer<'_> {
-    /// The hash of each section's JSON without its pages, for render keys (a session's).
-    pub fn section_keys(lib: &Library) -> Vec<u64> {
-        (0..lib.sections.len())
-            .into_par_iter()
-            .map(|i| {
-                let mut h = hasher();
-                hash_json(&context::section(lib, i, Vec::new()), &mut h);
-                h.finish()
-            })
-            .collect()
-    }
-
     /// What `template` reads of the pages it is given (everything, for a template unknown).
     fn reads(&self, template: &str) -> Reads {
         let name = templates::resolve(self.tera, template);

@@ -44,7 +44,8 @@ pub struct Site {
     tera: tera::Tera,
     /// What each template reads of the pages it is given.
     reads: Arc<HashMap<String, Reads>>,
-    /// Hash of the templates and the config: renders of another generation are not reused.
+    /// Hash of the templates, the config and the vocabulary: renders of another generation are
+    /// not reused.
     generation: u64,
     recorder: Option<Arc<Recorder>>,
     highlighter: Option<Highlighter>,
@@ -178,6 +179,12 @@ impl Site {
                 }
             };
         if let Some(v) = &vocabulary {
+            // The vocabulary's labels are on most pages: renders of another vocabulary are
+            // not reused (and `vocabulary()` calls need no checking, see `Keyed::stable`).
+            generation = crate::incremental::hash_texts([
+                generation.to_string().as_str(),
+                v.source_key.to_string().as_str(),
+            ]);
             use chrono::Datelike;
             let this_year = i64::from(chrono::Local::now().year());
             let practices = cache.as_mut().map(|c| {
@@ -458,9 +465,9 @@ impl Site {
                     .into_iter()
                     .map(|m| (m, self.data.page_keys(m)))
                     .collect();
-                (keys, Renderer::section_keys(&self.library))
+                (keys, self.data.section_keys())
             }
-            None => (HashMap::new(), Vec::new()),
+            None => (HashMap::new(), &[][..]),
         };
         let renderer = Renderer {
             page_keys,

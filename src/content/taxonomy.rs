@@ -23,13 +23,17 @@ pub struct Taxonomy {
     pub kind: TaxonomyConfig,
     pub path: String,
     pub permalink: String,
+    /// Sorted by slug, one term per slug.
     pub items: Vec<TaxonomyTerm>,
 }
 
 impl Taxonomy {
     pub fn term(&self, name: &str, config: &Config) -> Option<&TaxonomyTerm> {
         let slug = config.slugify.taxonomy(name);
-        self.items.iter().find(|t| t.slug == slug)
+        self.items
+            .binary_search_by(|t| t.slug.as_str().cmp(slug.as_str()))
+            .ok()
+            .map(|i| &self.items[i])
     }
 }
 

@@ -245,6 +245,12 @@ pub fn page_light(lib: &Library, i: usize) -> Json {
     )
 }
 
+/// The field `name` of [`page_light`]`(lib, i)`, without building the rest.
+pub fn light_field(lib: &Library, i: usize, name: &str) -> Option<Json> {
+    let f = LIGHT.into_iter().find(|f| f.name() == name)?;
+    Some(field(lib, &lib.pages[i], f))
+}
+
 impl PageFields {
     /// The fields of [`page_light`].
     pub const LIGHT: PageFields = PageFields::of(&LIGHT);

@@ -37,6 +37,8 @@ pub struct SiteData {
     field_keys: std::sync::OnceLock<Vec<context::FieldKeys>>,
     /// A hash of each page's JSON reduced to some of its fields, by page index.
     page_keys: Mutex<HashMap<PageFields, Arc<[u64]>>>,
+    /// A hash of each section's JSON without its pages, by section index.
+    section_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl SiteData {
@@ -57,7 +59,43 @@ impl SiteData {
             data_cache: Mutex::new(HashMap::new()),
             field_keys: std::sync::OnceLock::new(),
             page_keys: Mutex::new(HashMap::new()),
+            section_keys: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The hash of each section's JSON without its pages, by section index (render keys and
+    /// `get_section`'s fingerprints).
+    pub fn section_keys(&self) -> &[u64] {
+        self.section_keys.get_or_init(|| {
+            use rayon::prelude::*;
+            let key = |i: usize| {
+                let mut h = crate::incremental::hasher();
+                crate::incremental::hash_json(
+                    &context::section(&self.library, i, Vec::new()),
+                    &mut h,
+                );
+                h.finish()
+            };
+            let sections = 0..self.library.sections.len();
+            if rayon::current_thread_index().is_some() {
+                sections.map(key).collect()
+            } else {
+                sections.into_par_iter().map(key).collect()
+            }
+        })
+    }
+
+    /// A hash of the pages `found` reduced to `fields`, in their order, for the fingerprint
+    /// of a function `name` returning them: their JSON is not built to be hashed.
+    fn hash_pages(&self, name: &str, fields: PageFields, found: &[usize]) -> u64 {
+        let keys = self.page_keys(fields);
+        let mut h = crate::incremental::hasher();
+        name.hash(&mut h);
+        found.len().hash(&mut h);
+        for &p in found {
+            keys.get(p).hash(&mut h);
+        }
+        h.finish()
     }
 
     /// [`context::field_keys`] of each page, by page index.
@@ -209,7 +247,26 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 struct GetSection(Arc<SiteData>);
-impl Keyed for GetSection {}
+impl Keyed for GetSection {
+    /// The section's key and, unless `metadata_only`, its pages' keys: hashing the section as
+    /// JSON would first copy every page of it.
+    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
+        let d = &self.0;
+        let path = required_str(args, "path", "get_section").ok()?;
+        let rel = d.localized(path, arg_str(args, "lang", "get_section").ok()?);
+        let i = d.library.find_section(&rel)?;
+        let pages: &[usize] = if arg_bool(args, "metadata_only", false) {
+            &[]
+        } else {
+            &d.library.sections[i].pages
+        };
+        let mut h = crate::incremental::hasher();
+        d.section_keys().get(i).hash(&mut h);
+        d.hash_pages("get_section", PageFields::ALL, pages)
+            .hash(&mut h);
+        Some(h.finish())
+    }
+}
 impl Function for GetSection {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
@@ -228,9 +285,9 @@ impl Function for GetSection {
 /// compendium extension for lists shown on every page (Zola's `get_section` copies every
 /// page's content each time).
 struct GetPages(Arc<SiteData>);
-impl Keyed for GetPages {}
-impl Function for GetPages {
-    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+impl GetPages {
+    /// The pages' indexes, in the order asked for.
+    fn find(&self, args: &HashMap<String, Json>) -> Result<Vec<usize>> {
         let d = &self.0;
         let path = required_str(args, "section", "get_pages")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_pages")?);
@@ -238,12 +295,15 @@ impl Function for GetPages {
             if arg_bool(args, "required", true) {
                 return Err(Error::msg(format!("`get_pages`: no section `{rel}`")));
             }
-            return Ok(Json::Array(Vec::new()));
+            return Ok(Vec::new());
         };
         let mut pages = d.library.sections[i].pages.clone();
         if let Some(key) = arg_str(args, "sort_by", "get_pages")? {
-            let light = d.light_pages();
-            let value = |p: usize| light[p].get(key).map(sort_key).unwrap_or_default();
+            let value = |p: usize| {
+                context::light_field(&d.library, p, key)
+                    .map(|v| sort_key(&v))
+                    .unwrap_or_default()
+            };
             pages.sort_by_cached_key(|&p| value(p));
         }
         if arg_bool(args, "reverse", false) {
@@ -255,8 +315,23 @@ impl Function for GetPages {
                 .ok_or_else(|| Error::msg("`get_pages`: `limit` must be a whole number"))?;
             pages.truncate(usize::try_from(n).unwrap_or(usize::MAX));
         }
+        Ok(pages)
+    }
+}
+
+impl Keyed for GetPages {
+    /// The found pages' keys: their JSON is not copied to be hashed.
+    fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
+        let found = self.find(args).ok()?;
+        Some(self.0.hash_pages("get_pages", PageFields::LIGHT, &found))
+    }
+}
+
+impl Function for GetPages {
+    fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
+        let light = self.0.light_pages();
         Ok(Json::Array(
-            pages.iter().map(|&p| d.light_pages()[p].clone()).collect(),
+            self.find(args)?.iter().map(|&p| light[p].clone()).collect(),
         ))
     }
 }
@@ -396,14 +471,8 @@ impl RelatedPages {
 impl RelatedPages {
     /// The related pages' keys: their JSON is not copied to be hashed.
     fn hash_found(&self, related: &[usize]) -> u64 {
-        let keys = self.0.page_keys(PageFields::LIGHT);
-        let mut h = crate::incremental::hasher();
-        "related_pages".hash(&mut h);
-        related.len().hash(&mut h);
-        for &p in related {
-            keys.get(p).hash(&mut h);
-        }
-        h.finish()
+        self.0
+            .hash_pages("related_pages", PageFields::LIGHT, related)
     }
 }
 
@@ -452,7 +521,12 @@ impl Function for RelatedPages {
 /// templates need not carry the whole vocabulary around. Unknown identifiers come back as they
 /// are (`compendium check` reports them).
 struct VocabularyFn(Arc<SiteData>);
-impl Keyed for VocabularyFn {}
+impl Keyed for VocabularyFn {
+    /// The vocabulary is part of the generation.
+    fn stable(&self) -> bool {
+        true
+    }
+}
 impl Function for VocabularyFn {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         use crate::vocabulary::Kind;
