@@ -285,5 +285,48 @@ mod tests {
         ctx.insert("obj", &serde_json::json!({"k1": {"x": 1}, "k2": {"x": 2}}));
         let out = tera.render("t", &ctx).expect("renders");
         assert_eq!(out, "a1-;b2-;|b2b;a1a;|k1=1;k2=2;|h.é.l.l.o.|1122");
+        // Variables read in place (conditions, `in`, `{{ … }}`), by kind of frame.
+        let cases = [
+            (
+                "{% set d = e %}{% if not d %}{% set d = 'X' %}{% endif %}[{{ d }}]",
+                "[X]",
+            ),
+            (
+                "{% if not nothing %}a{% endif %}{% if nothing %}b{% endif %}",
+                "a",
+            ),
+            (
+                "{% set l = ['x', 'y'] %}{% if 'y' in l %}in{% endif %}{% if 'z' not in l %}!{% endif %}",
+                "in!",
+            ),
+            ("{% set h = '<b>' %}{{ h }}|{{ h | safe }}", "&lt;b&gt;|<b>"),
+            (
+                "{% for p in given %}{% if p.a %}{{ p.t }}{{ p }}{% endif %}{% endfor %}",
+                "b[object]a[object]",
+            ),
+            (
+                "{% for k, v in obj %}{% if v %}{{ k }}{{ loop.index }}{{ v.x }}{% endif %}{% endfor %}",
+                "k111k222",
+            ),
+            (
+                "{% macro m(q) %}{% if q.a.n > 1 %}{{ q.t }}{% endif %}{% if not q.z %}-{% endif %}{% endmacro m %}{% for p in given %}{{ self::m(q=p) }}{% endfor %}",
+                "b--",
+            ),
+            ("{% if e %}e{% elif obj.k1 %}{{ obj.k1.x }}{% endif %}", "1"),
+        ];
+        for (source, expected) in cases {
+            let mut tera = tera::Tera::default();
+            tera.autoescape_on(vec!["t"]);
+            tera.add_raw_template("t", source).expect("template parses");
+            let mut ctx = tera::Context::new();
+            ctx.insert("e", "");
+            ctx.insert(
+                "given",
+                &serde_json::json!([{"t": "b", "a": {"n": 2}}, {"t": "a", "a": {"n": 1}}]),
+            );
+            ctx.insert("obj", &serde_json::json!({"k1": {"x": 1}, "k2": {"x": 2}}));
+            let out = tera.render("t", &ctx).expect("renders");
+            assert_eq!(out, expected, "{source}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{to_value, Value};
 use crate::context::dotted_pointer;
 use crate::errors::{Error, Result};
 use crate::renderer::for_loop::{ForLoop, ForLoopState};
-use crate::renderer::stack_frame::{FrameContext, FrameType, StackFrame, Val};
+use crate::renderer::stack_frame::{FrameContext, FrameType, Found, StackFrame, Val};
 use crate::template::Template;
 use crate::Context;
 
@@ -125,6 +125,26 @@ impl<'a> CallStack<'a> {
         }
 
         None
+    }
+
+    /// [`CallStack::lookup`] without copying the value: `Some(found)`, or `None` for a value
+    /// made on demand, which only [`CallStack::lookup`] gives.
+    pub fn lookup_ref(&self, key: &str) -> Option<Option<&Value>> {
+        for stack_frame in self.stack.iter().rev() {
+            match stack_frame.find_value_ref(key) {
+                Found::Value(v) => return Some(Some(v)),
+                Found::Made => return None,
+                Found::Missing => {}
+            }
+            if stack_frame.kind == FrameType::Macro || stack_frame.kind == FrameType::Origin {
+                break;
+            }
+        }
+        if key.contains('.') {
+            Some(self.context.find_value_by_dotted_pointer(key))
+        } else {
+            Some(self.context.find_value(key))
+        }
     }
 
     /// Add an assignment value (via {% set ... %} and {% set_global ... %} )

@@ -66,6 +66,15 @@ impl<'a> ForLoopValues<'a> {
         }
     }
 
+    /// The current value, borrowed; `None` for a string's characters, which are made.
+    pub fn current_ref(&self, i: usize) -> Option<&Value> {
+        match *self {
+            ForLoopValues::Array(ref values) => values.as_array()?.get(i),
+            ForLoopValues::Object(ref values) => values.get(i).map(|(_, v)| &**v),
+            ForLoopValues::String(_) => None,
+        }
+    }
+
     pub fn current_value(&self, i: usize) -> Val<'a> {
         match *self {
             ForLoopValues::Array(ref values) => match *values {

@@ -304,8 +304,15 @@ impl<'a> Processor<'a> {
 
     fn eval_in_condition(&mut self, in_cond: &'a In) -> Result<bool> {
         let lhs = self.safe_eval_expression(&in_cond.lhs)?;
+        // A variable on the right (often a list) is read where it is, not copied.
+        if let Some(Some(rhs)) = self.ident_ref(&in_cond.rhs) {
+            return Self::contains(rhs, &lhs, in_cond.negated);
+        }
         let rhs = self.safe_eval_expression(&in_cond.rhs)?;
+        Self::contains(&rhs, &lhs, in_cond.negated)
+    }
 
+    fn contains(rhs: &Value, lhs: &Value, negated: bool) -> Result<bool> {
         let present = match *rhs {
             Value::Array(ref v) => v.contains(&lhs),
             Value::String(ref s) => match *lhs {
@@ -333,7 +340,7 @@ impl<'a> Processor<'a> {
             }
         };
 
-        Ok(if in_cond.negated { !present } else { present })
+        Ok(if negated { !present } else { present })
     }
 
     fn eval_expression(&mut self, expr: &'a Expr) -> Result<Val<'a>> {
@@ -448,6 +455,23 @@ impl<'a> Processor<'a> {
         }
 
         Ok(res)
+    }
+
+    /// The value of an expression that is only an identifier (with at most a `safe` filter,
+    /// not negated), borrowed: `Some(found)`, or `None` when the expression must be evaluated
+    /// (which copies the value out of its frame).
+    fn ident_ref(&self, expr: &'a Expr) -> Option<Option<&Value>> {
+        match expr.val {
+            ExprVal::Ident(ref ident)
+                if !expr.negated
+                    && expr.filters.iter().all(|f| f.name == "safe")
+                    && ident != MAGICAL_DUMP_VAR
+                    && !ident.contains('[') =>
+            {
+                self.call_stack.lookup_ref(ident)
+            }
+            _ => None,
+        }
     }
 
     /// Render an expression and never escape its result
@@ -628,6 +652,15 @@ impl<'a> Processor<'a> {
                         }
                     }
                 }
+            }
+            ExprVal::Ident(ref ident)
+                if bool_expr.filters.is_empty()
+                    && ident != MAGICAL_DUMP_VAR
+                    && !ident.contains('[')
+                    && self.call_stack.lookup_ref(ident).is_some() =>
+            {
+                // Read where it is, not copied; undefined is false (`negated` is applied below).
+                self.call_stack.lookup_ref(ident).flatten().is_some_and(|v| v.is_truthy())
             }
             ExprVal::Ident(_) => {
                 let mut res = self
@@ -958,7 +991,18 @@ impl<'a> Processor<'a> {
             // Comments are ignored when rendering
             Node::Comment(_, _) => (),
             Node::Text(ref s) | Node::Raw(_, ref s, _) => write!(write, "{}", s)?,
-            Node::VariableBlock(_, ref expr) => self.eval_expression(expr)?.render(write)?,
+            Node::VariableBlock(_, ref expr) => match self.ident_ref(expr) {
+                // A variable is written from where it is, not copied first.
+                Some(Some(v)) => {
+                    if self.should_escape && !expr.is_marked_safe() && v.is_string() {
+                        let escaped = self.tera.get_escape_fn()(v.as_str().unwrap_or_default());
+                        write!(write, "{}", escaped)?
+                    } else {
+                        v.render(write)?
+                    }
+                }
+                _ => self.eval_expression(expr)?.render(write)?,
+            },
             Node::Set(_, ref set) => self.eval_set(set)?,
             Node::FilterSection(_, FilterSection { ref filter, ref body }, _) => {
                 let body = render_to_string(

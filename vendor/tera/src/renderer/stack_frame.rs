@@ -19,6 +19,18 @@ pub fn value_by_pointer<'a>(pointer: &str, val: &Val<'a>) -> Option<Val<'a>> {
     }
 }
 
+/// What a frame knows of a variable, looked up without copying it
+/// ([`StackFrame::find_value_ref`]).
+pub enum Found<'v> {
+    /// The value, as [`StackFrame::find_value`] would give it.
+    Value(&'v Value),
+    /// Not in this frame.
+    Missing,
+    /// In this frame, but made on demand (`loop.index`, a key, a character): only
+    /// [`StackFrame::find_value`] gives it.
+    Made,
+}
+
 /// Enumerates the types of stack frames
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FrameType {
@@ -174,6 +186,40 @@ impl<'a> StackFrame<'a> {
         }
 
         None
+    }
+
+    /// [`StackFrame::find_value`], borrowing the value instead of copying it.
+    pub fn find_value_ref(&self, key: &str) -> Found<'_> {
+        if let Some(dot) = key.find('.') {
+            if let Some(found) =
+                self.context.get(&key[0..dot]).and_then(|v| dotted_pointer(v, &key[dot + 1..]))
+            {
+                return Found::Value(found);
+            }
+        } else if let Some(found) = self.context.get(key) {
+            return Found::Value(found);
+        }
+        let Some(ref for_loop) = self.for_loop else {
+            return Found::Missing;
+        };
+        if for_loop.is_key(key) {
+            return Found::Made;
+        }
+        let (real_key, tail) = match key.find('.') {
+            Some(tail_pos) => (&key[..tail_pos], &key[tail_pos + 1..]),
+            None => (key, ""),
+        };
+        if real_key == "loop" {
+            return Found::Made;
+        }
+        if real_key != for_loop.value_name {
+            return Found::Missing;
+        }
+        match for_loop.values.current_ref(for_loop.current) {
+            None => Found::Made,
+            Some(item) if tail.is_empty() => Found::Value(item),
+            Some(item) => dotted_pointer(item, tail).map_or(Found::Missing, Found::Value),
+        }
     }
 
     /// Insert a value in the context
