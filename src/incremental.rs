@@ -68,6 +68,12 @@ pub trait Keyed: Function {
         false
     }
 
+    /// An argument the call's result depends on besides those the template wrote, added to
+    /// them when the call is recorded (and so when it is made again to be checked).
+    fn implicit_arg(&self) -> Option<(&'static str, Json)> {
+        None
+    }
+
     /// What a recorded call keeps of its result.
     fn result_hash(&self, args: &HashMap<String, Json>, result: &tera::Result<Json>) -> u64 {
         self.fingerprint(args)
@@ -114,6 +120,16 @@ pub struct Recorded {
 
 impl Function for Recorded {
     fn call(&self, args: &HashMap<String, Json>) -> tera::Result<Json> {
+        let with_implicit;
+        let args = match self.inner.implicit_arg() {
+            Some((name, value)) => {
+                let mut all = args.clone();
+                all.insert(name.to_string(), value);
+                with_implicit = all;
+                &with_implicit
+            }
+            None => args,
+        };
         let result = self.inner.call(args);
         let hash = self.inner.result_hash(args, &result);
         // What is recorded must be what the next build's check computes (tested in debug).

@@ -19,6 +19,7 @@ use crate::content::taxonomy::TaxonomyTerm;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{KeyHasher, Session, hash_json, hasher};
 use crate::output::{Content, OutputError, OutputFile, Rank, Sink, stage};
+use crate::templates::functions::SiteData;
 use crate::templates::reads::{PageFields, Reads};
 use crate::templates::{self, context, tera_error_chain};
 
@@ -56,6 +57,9 @@ pub struct Renderer<'a> {
     pub config: &'a Config,
     pub tera: &'a Tera,
     pub library: &'a Library,
+    /// What the template functions see (they build pages with the fields of the template
+    /// being rendered).
+    pub data: &'a SiteData,
     /// What templates see as `config`, per language.
     pub config_json: std::collections::HashMap<String, Json>,
     /// What each template reads of the pages it is given: the rest is left out of their
@@ -216,8 +220,11 @@ impl<'a> Renderer<'a> {
             return (Err(d), None);
         }
         let mut built = None;
+        let fields = self.reads(template).fields;
         let mut render = |ctx: Context| {
-            let r = self.tera.render(&name, &ctx);
+            let r = self
+                .data
+                .rendering(fields, || self.tera.render(&name, &ctx));
             built = Some(ctx);
             r
         };

@@ -470,6 +470,7 @@ impl Site {
             None => (HashMap::new(), &[][..]),
         };
         let renderer = Renderer {
+            data: &self.data,
             page_keys,
             reads: &self.reads,
             section_keys,

@@ -103,7 +103,11 @@ impl Filter for MarkdownFilter {
             // Text from templates (often from front matter): kept, but sanitised.
             raw_html: markdown::RawHtml::Sanitize,
         };
-        let rendered = markdown::render(text, &ctx).map_err(|errs| {
+        // Shortcodes' templates are not those whose reads the caller's pages were built for.
+        let rendered = self.data.rendering(super::reads::PageFields::ALL, || {
+            markdown::render(text, &ctx)
+        });
+        let rendered = rendered.map_err(|errs| {
             Error::msg(
                 errs.into_iter()
                     .map(|e| e.message)

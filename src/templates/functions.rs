@@ -18,6 +18,10 @@ use crate::content::library::Library;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{Keyed, Recorded, Recorder};
 
+/// The argument a recorded call of a function returning pages gets: the fields it built them
+/// with, so that checking the call again builds the same.
+const FIELDS_ARG: &str = "__fields";
+
 /// What the functions can see of the site.
 pub struct SiteData {
     pub root: PathBuf,
@@ -39,6 +43,8 @@ pub struct SiteData {
     page_keys: Mutex<HashMap<PageFields, Arc<[u64]>>>,
     /// A hash of each section's JSON without its pages, by section index.
     section_keys: std::sync::OnceLock<Vec<u64>>,
+    /// The fields read by the template each thread is rendering ([`SiteData::rendering`]).
+    rendering: Mutex<HashMap<std::thread::ThreadId, PageFields>>,
 }
 
 impl SiteData {
@@ -60,7 +66,48 @@ impl SiteData {
             field_keys: std::sync::OnceLock::new(),
             page_keys: Mutex::new(HashMap::new()),
             section_keys: std::sync::OnceLock::new(),
+            rendering: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Runs `render` on this thread with `fields` as the fields the functions that return
+    /// pages build them with: those the template being rendered reads ([`super::reads`]).
+    /// Renders may nest on a thread (work stolen while waiting); each gets back its own.
+    pub fn rendering<R>(&self, fields: PageFields, render: impl FnOnce() -> R) -> R {
+        let thread = std::thread::current().id();
+        let set = |f: Option<PageFields>| {
+            let mut map = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
+            match f {
+                Some(f) => map.insert(thread, f),
+                None => map.remove(&thread),
+            }
+        };
+        let outer = set(Some(fields));
+        let result = render();
+        set(outer);
+        result
+    }
+
+    /// The fields of the pages functions build for this call: `__fields` when a recorded call
+    /// gave it ([`crate::incremental::Keyed::implicit_arg`]), else those of the template this
+    /// thread renders, else all.
+    fn fields_for(&self, args: &HashMap<String, Json>) -> PageFields {
+        if let Some(bits) = args.get(FIELDS_ARG).and_then(Json::as_u64) {
+            return PageFields::from_bits(bits);
+        }
+        self.fields_now()
+    }
+
+    /// [`FIELDS_ARG`] with the fields of the template this thread renders.
+    fn fields_arg(&self) -> (&'static str, Json) {
+        (FIELDS_ARG, Json::from(self.fields_now().bits()))
+    }
+
+    fn fields_now(&self) -> PageFields {
+        let map = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&std::thread::current().id())
+            .copied()
+            .unwrap_or(PageFields::ALL)
     }
 
     /// The hash of each section's JSON without its pages, by section index (render keys and
@@ -151,14 +198,14 @@ impl SiteData {
         }
     }
 
-    pub fn section_json(&self, i: usize, metadata_only: bool) -> Json {
+    pub fn section_json(&self, i: usize, metadata_only: bool, fields: PageFields) -> Json {
         let pages = if metadata_only {
             Vec::new()
         } else {
             self.library.sections[i]
                 .pages
                 .iter()
-                .map(|&p| context::page(&self.library, p, PageFields::ALL))
+                .map(|&p| context::page(&self.library, p, fields))
                 .collect()
         };
         context::section(&self.library, i, pages)
@@ -248,6 +295,10 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 struct GetSection(Arc<SiteData>);
 impl Keyed for GetSection {
+    fn implicit_arg(&self) -> Option<(&'static str, Json)> {
+        Some(self.0.fields_arg())
+    }
+
     /// The section's key and, unless `metadata_only`, its pages' keys: hashing the section as
     /// JSON would first copy every page of it.
     fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
@@ -262,7 +313,7 @@ impl Keyed for GetSection {
         };
         let mut h = crate::incremental::hasher();
         d.section_keys().get(i).hash(&mut h);
-        d.hash_pages("get_section", PageFields::ALL, pages)
+        d.hash_pages("get_section", d.fields_for(args), pages)
             .hash(&mut h);
         Some(h.finish())
     }
@@ -273,7 +324,11 @@ impl Function for GetSection {
         let path = required_str(args, "path", "get_section")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_section")?);
         match d.library.find_section(&rel) {
-            Some(i) => Ok(d.section_json(i, arg_bool(args, "metadata_only", false))),
+            Some(i) => Ok(d.section_json(
+                i,
+                arg_bool(args, "metadata_only", false),
+                d.fields_for(args),
+            )),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_section`: no section `{rel}`"))),
         }
@@ -566,14 +621,18 @@ impl Function for VocabularyFn {
 }
 
 struct GetPage(Arc<SiteData>);
-impl Keyed for GetPage {}
+impl Keyed for GetPage {
+    fn implicit_arg(&self) -> Option<(&'static str, Json)> {
+        Some(self.0.fields_arg())
+    }
+}
 impl Function for GetPage {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let d = &self.0;
         let path = required_str(args, "path", "get_page")?;
         let rel = d.localized(path, arg_str(args, "lang", "get_page")?);
         match d.library.find_page(&rel) {
-            Some(i) => Ok(context::page(&d.library, i, PageFields::ALL)),
+            Some(i) => Ok(context::page(&d.library, i, d.fields_for(args))),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!("`get_page`: no page `{rel}`"))),
         }
@@ -601,13 +660,17 @@ fn find_taxonomy<'a>(
 }
 
 struct GetTaxonomy(Arc<SiteData>);
-impl Keyed for GetTaxonomy {}
+impl Keyed for GetTaxonomy {
+    fn implicit_arg(&self) -> Option<(&'static str, Json)> {
+        Some(self.0.fields_arg())
+    }
+}
 impl Function for GetTaxonomy {
     fn call(&self, args: &HashMap<String, Json>) -> Result<Json> {
         let with_pages = arg_bool(args, "include_pages", true);
         Ok(find_taxonomy(&self.0, args, "get_taxonomy")?
             .map(|t| {
-                let pages = with_pages.then_some(PageFields::ALL);
+                let pages = with_pages.then(|| self.0.fields_for(args));
                 context::taxonomy(&self.0.library, t, pages)
             })
             .unwrap_or(Json::Null))
@@ -639,6 +702,10 @@ impl Function for GetTaxonomyUrl {
 
 struct GetTaxonomyTerm(Arc<SiteData>);
 impl Keyed for GetTaxonomyTerm {
+    fn implicit_arg(&self) -> Option<(&'static str, Json)> {
+        Some(self.0.fields_arg())
+    }
+
     /// The term's own fields and its pages' keys: hashing the term as JSON would first copy
     /// every page of it.
     fn fingerprint(&self, args: &HashMap<String, Json>) -> Option<u64> {
@@ -650,7 +717,7 @@ impl Keyed for GetTaxonomyTerm {
         (&term.name, &term.slug, &term.path, &term.permalink).hash(&mut h);
         term.pages.len().hash(&mut h);
         if arg_bool(args, "include_pages", true) {
-            let keys = d.page_keys(PageFields::ALL);
+            let keys = d.page_keys(d.fields_for(args));
             for &p in &term.pages {
                 keys.get(p).hash(&mut h);
             }
@@ -670,7 +737,7 @@ impl Function for GetTaxonomyTerm {
             Some(term) => Ok(context::term(
                 &d.library,
                 term,
-                arg_bool(args, "include_pages", true).then_some(PageFields::ALL),
+                arg_bool(args, "include_pages", true).then(|| d.fields_for(args)),
             )),
             None if !arg_bool(args, "required", true) => Ok(Json::Null),
             None => Err(Error::msg(format!(

@@ -18,9 +18,12 @@
 //!
 //! Unread fields are kept as `null`, so a page object keeps its keys (`length`) and its
 //! identity (`relative_path` is always kept). The fields are those named anywhere in the
-//! template: `section.content` makes the pages' `content` read too. One case is not detected:
-//! comparing a list's page with an object built elsewhere (`p == get_page(…)`) compares a
-//! reduced page with a whole one.
+//! template: `section.content` makes the pages' `content` read too.
+//!
+//! The site functions that return pages (`get_page`, `get_section`, `get_taxonomy_term`,
+//! `get_taxonomy`) build them with the same fields, for the template being rendered (see
+//! `SiteData::rendering`): their results are values like the context's, so a page from
+//! `get_page(…)` compares equal to the same page in a list.
 
 use std::collections::{HashMap, HashSet};
 
@@ -145,6 +148,16 @@ impl PageFields {
         PageFields(self.0 | (1 << f as u32))
     }
 
+    /// The set as bits, one per field in the order of [`Field::ALL`].
+    pub fn bits(self) -> u64 {
+        u64::from(self.0)
+    }
+
+    /// The set of [`PageFields::bits`] (unknown bits left out).
+    pub fn from_bits(bits: u64) -> PageFields {
+        PageFields((bits & u64::from(PageFields::ALL.0)) as u32)
+    }
+
     /// The set of `fields`.
     pub const fn of(fields: &[Field]) -> PageFields {
         let mut bits = 0;
@@ -225,8 +238,8 @@ pub fn of(tera: &Tera, name: &str) -> Reads {
 }
 
 /// What a value may be, as a set of bits: a page, a list of pages, what holds lists of pages
-/// (a section, a term, a paginator), a list of those, pages grouped by a field. `0` is
-/// anything else (a string, a page's `extra`, a function's result, which is never reduced).
+/// (a section, a term, a paginator, a taxonomy), a list of those, pages grouped by a field.
+/// `0` is anything else (a string, a page's `extra`).
 type Kind = u8;
 const PAGE: Kind = 1;
 const PAGES: Kind = 2;
@@ -671,7 +684,8 @@ fn kind_of(e: &Expr, n: usize, kinds: &HashMap<&str, Kind>) -> Kind {
             .iter()
             .map(|i| list_of(kind_of(i, i.filters.len(), kinds)))
             .fold(0, |a, b| a | b),
-        // Literals, arithmetic, tests, strings; functions' results are never reduced.
+        ExprVal::FunctionCall(f) => function_kind(&f.name),
+        // Literals, arithmetic, tests, strings.
         _ => 0,
     };
     for f in &e.filters[..n] {
@@ -704,6 +718,17 @@ fn kind_of(e: &Expr, n: usize, kinds: &HashMap<&str, Kind>) -> Kind {
         };
     }
     k
+}
+
+/// The kind of what a site function returns. Their pages are built with the fields the
+/// calling template reads, as its context's are (`SiteData::rendering`).
+fn function_kind(name: &str) -> Kind {
+    match name {
+        "get_page" => PAGE,
+        "get_section" | "get_taxonomy_term" | "get_taxonomy" => HOLDER,
+        "get_pages" | "related_pages" => PAGES,
+        _ => 0,
+    }
 }
 
 /// The kind of a variable path: `section.pages[0].lower` is a page.
@@ -840,7 +865,7 @@ mod tests {
             "{% for c in page.taxonomies.country %}{{ c | json_script }}{% endfor %}",
             "{{ config.extra.names[lang] }}{% for t in page.translations %}\
              {{ config.extra.names[t.lang] }}{% endfor %}",
-            "{% set counts = get_taxonomy(kind='theme') %}{{ counts[lang] | json_encode }}",
+            "{% set counts = term_counts(kind='theme') %}{{ counts[lang] | json_encode }}",
         ] {
             let r = one(source);
             assert!(!r.fields.has(Field::Content), "{source}");
@@ -897,5 +922,32 @@ mod tests {
         assert!(r.fields.has(Field::WordCount));
         assert!(!r.fields.has(Field::Content));
         assert!(r.pages);
+    }
+
+    #[test]
+    fn fields_read_on_functions_results_count() {
+        let r = one("{% set t = get_taxonomy_term(kind='theme', term='a') %}\
+             {% for p in t.pages | sort(attribute='title') %}{{ p.permalink }}{% endfor %}\
+             {% set a = get_page(path='a.md') %}{{ a.description }}\
+             {% set tax = get_taxonomy(kind='theme') %}\
+             {% for term in tax.items %}{{ term.pages[0].slug }}{% endfor %}\
+             {% set b = get_section(path='b/_index.md') %}{% for p in b.pages %}{{ p.toc }}{% endfor %}");
+        assert_eq!(
+            names(r),
+            [
+                "relative_path",
+                "permalink",
+                "slug",
+                "title",
+                "description",
+                "toc"
+            ]
+        );
+        assert!(r.pages);
+        let r = one("{% set a = get_page(path='a.md') %}{{ a | json_encode }}");
+        assert_eq!(r, Reads::ALL);
+        let r =
+            one("{{ get_url(path='a.md') }}{% set d = load_data(path='d.toml') %}{{ d.title }}");
+        assert_eq!(names(r), ["relative_path"]);
     }
 }

@@ -273,3 +273,66 @@ fn lists_render_again_only_for_the_fields_they_read() {
         "the page and the section that lists its content"
     );
 }
+
+/// Pages returned by `get_taxonomy_term`, `get_section` and `get_page` are built with the fields
+/// the calling template reads, like its context's lists: a word added to a page does not render
+/// again a page that shows its title through them, until it shows its content.
+#[test]
+fn function_results_render_again_only_for_the_fields_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let page = |title: &str, theme: &str| {
+        format!("+++\ntitle = \"{title}\"\n[taxonomies]\ntheme = [\"{theme}\"]\n+++\nSome words.\n")
+    };
+    let (one, two) = (page("One", "a"), page("Two", "a"));
+    write_site(
+        root,
+        &[
+            (
+                "config.toml",
+                "base_url = \"https://example.org\"\ntitle = \"T\"\n\
+                 taxonomies = [{ name = \"theme\" }]\n",
+            ),
+            ("content/_index.md", "+++\n+++\n"),
+            ("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n"),
+            ("content/blog/one.md", &one),
+            ("content/blog/two.md", &two),
+            (
+                "templates/index.html",
+                "{% set t = get_taxonomy_term(kind=\"theme\", term=\"a\") %}\
+                 {% for p in t.pages | sort(attribute=\"title\") %}{{ p.title }}{% endfor %}\
+                 {% set s = get_section(path=\"blog/_index.md\") %}\
+                 {% for p in s.pages %}{{ p.permalink }}{% endfor %}\
+                 {% set one = get_page(path=\"blog/one.md\") %}{{ one.title }}",
+            ),
+            ("templates/page.html", "{{ page.content | safe }}"),
+            ("templates/section.html", "{{ section.title }}"),
+            ("templates/taxonomy_single.html", "{{ term.name }}"),
+            ("templates/taxonomy_list.html", "{{ terms | length }}"),
+        ],
+    );
+    let mut cache = RenderCache::new();
+    step(root, &mut cache, "first build");
+    let post = root.join("content/blog/one.md");
+    edit(&post, "Some words.", "Some more words.");
+    let (rendered, _) = step(root, &mut cache, "body edit");
+    assert_eq!(rendered, 1, "only the page itself shows its content");
+
+    edit(&post, "title = \"One\"", "title = \"First\"");
+    let (rendered, _) = step(root, &mut cache, "title edit");
+    // The page shows only its content.
+    assert_eq!(rendered, 1, "the home page, which shows titles");
+
+    edit(
+        &root.join("templates/index.html"),
+        "{{ one.title }}",
+        "{{ one.content | safe }}",
+    );
+    step(root, &mut cache, "template edit");
+    edit(&post, "Some more words.", "Some more words still.");
+    let (rendered, _) = step(root, &mut cache, "body edit, content shown");
+    assert_eq!(
+        rendered, 2,
+        "the page and the home page, which shows its content"
+    );
+}

@@ -6,7 +6,7 @@ use serde_json::{to_value, Value};
 use crate::context::dotted_pointer;
 use crate::errors::{Error, Result};
 use crate::renderer::for_loop::{ForLoop, ForLoopState};
-use crate::renderer::stack_frame::{FrameContext, FrameType, Found, StackFrame, Val};
+use crate::renderer::stack_frame::{Found, FrameContext, FrameType, StackFrame, Val};
 use crate::template::Template;
 use crate::Context;
 

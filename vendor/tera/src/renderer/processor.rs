@@ -346,7 +346,19 @@ impl<'a> Processor<'a> {
     fn eval_expression(&mut self, expr: &'a Expr) -> Result<Val<'a>> {
         let mut needs_escape = false;
 
+        // A variable's first filter is applied to it where it is.
+        let in_place = match (&expr.val, expr.filters.first()) {
+            (ExprVal::Ident(ref ident), Some(first))
+                if first.name != "safe" && first.name != "default" =>
+            {
+                self.filter_in_place(ident, first, &mut needs_escape)?
+            }
+            _ => None,
+        };
+        let filtered = usize::from(in_place.is_some());
+
         let mut res = match expr.val {
+            ExprVal::Ident(_) if in_place.is_some() => in_place.unwrap_or_default(),
             ExprVal::Array(ref arr) => {
                 let mut values = vec![];
                 for v in arr {
@@ -435,7 +447,7 @@ impl<'a> Processor<'a> {
             },
         };
 
-        for filter in &expr.filters {
+        for filter in expr.filters.iter().skip(filtered) {
             if filter.name == "safe" || filter.name == "default" {
                 continue;
             }
@@ -587,18 +599,48 @@ impl<'a> Processor<'a> {
     ) -> Result<Val<'a>> {
         let filter_fn = self.tera.get_filter(&fn_call.name)?;
         *needs_escape = !filter_fn.is_safe();
-
+        let args = self.eval_filter_args(fn_call)?;
         let err_wrap = |e| Error::call_filter(&fn_call.name, e);
+        Ok(Cow::Owned(filter_fn.filter(value, &args).map_err(err_wrap)?))
+    }
 
+    /// The arguments of a filter call, evaluated.
+    fn eval_filter_args(&mut self, fn_call: &'a FunctionCall) -> Result<HashMap<String, Value>> {
+        let err_wrap = |e| Error::call_filter(&fn_call.name, e);
         let mut args = HashMap::with_capacity(fn_call.args.len());
         for (arg_name, expr) in &fn_call.args {
             args.insert(
                 arg_name.to_string(),
-                self.safe_eval_expression(expr).map_err(err_wrap)?.clone().into_owned(),
+                self.safe_eval_expression(expr).map_err(err_wrap)?.into_owned(),
             );
         }
+        Ok(args)
+    }
 
-        Ok(Cow::Owned(filter_fn.filter(value, &args).map_err(err_wrap)?))
+    /// `ident | filter(…)`: the filter applied to the variable where it is, without copying
+    /// it first; `None` when the variable must be looked up the usual way.
+    fn filter_in_place(
+        &mut self,
+        ident: &'a str,
+        filter: &'a FunctionCall,
+        needs_escape: &mut bool,
+    ) -> Result<Option<Val<'a>>> {
+        if ident == MAGICAL_DUMP_VAR
+            || ident.contains('[')
+            || !matches!(self.call_stack.lookup_ref(ident), Some(Some(_)))
+        {
+            return Ok(None);
+        }
+        let filter_fn = self.tera.get_filter(&filter.name)?;
+        let args = self.eval_filter_args(filter)?;
+        // Evaluating the arguments does not change the frames: the variable is still there.
+        let Some(Some(value)) = self.call_stack.lookup_ref(ident) else {
+            return Ok(None);
+        };
+        let err_wrap = |e| Error::call_filter(&filter.name, e);
+        let filtered = filter_fn.filter(value, &args).map_err(err_wrap)?;
+        *needs_escape = !filter_fn.is_safe();
+        Ok(Some(Cow::Owned(filtered)))
     }
 
     fn eval_as_bool(&mut self, bool_expr: &'a Expr) -> Result<bool> {
