@@ -496,7 +496,33 @@ impl Site {
             }
             self.search_later().deliver(sink, None)
         };
-        let (rendered, searched) = rayon::join(|| renderer.render_all(), search);
+        // Files made from the whole site rather than from templates: made while the pages
+        // render (one thread is often left waiting for the last, longest render).
+        let late = || -> Result<Vec<(u8, Vec<OutputFile>)>, Vec<Diagnostic>> {
+            let mut late: Vec<(u8, Vec<OutputFile>)> = Vec::new();
+            if let Some(v) = &self.vocabulary {
+                let data =
+                    crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
+                        let msg = format!("cannot write the open data: {e}");
+                        vec![Diagnostic::error(&content, msg)]
+                    })?;
+                late.push((stage::OPEN_DATA, data));
+            }
+            if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
+                let page = self.translation_status_page().map_err(|f| f.0.into_vec())?;
+                late.push((stage::TRANSLATIONS, vec![page]));
+            }
+            if let Some(css) = self.highlighter.as_ref().and_then(Highlighter::stylesheet) {
+                late.push((
+                    stage::SYNTAX_CSS,
+                    vec![OutputFile::text("syntax-theme.css", css)],
+                ));
+            }
+            Ok(late)
+        };
+        let ((rendered, searched), late) =
+            rayon::join(|| rayon::join(|| renderer.render_all(), search), late);
+
         if let Ok(mut w) = self.data.warnings.lock() {
             self.warnings.append(&mut w);
         }
@@ -513,23 +539,7 @@ impl Site {
         if !errors.is_empty() {
             return Err(fail_with(errors, &self.warnings));
         }
-        let mut late: Vec<(u8, Vec<OutputFile>)> = Vec::new();
-        if let Some(v) = &self.vocabulary {
-            let data = crate::open_data::files(&self.library, &self.config, v).map_err(|e| {
-                let d = Diagnostic::error(&content, format!("cannot write the open data: {e}"));
-                fail_with(vec![d], &self.warnings)
-            })?;
-            late.push((stage::OPEN_DATA, data));
-        }
-        if self.vocabulary.is_some() && templates::exists(&self.tera, "translations.html") {
-            late.push((stage::TRANSLATIONS, vec![self.translation_status_page()?]));
-        }
-        if let Some(css) = self.highlighter.as_ref().and_then(Highlighter::stylesheet) {
-            late.push((
-                stage::SYNTAX_CSS,
-                vec![OutputFile::text("syntax-theme.css", css)],
-            ));
-        }
+        let late = late.map_err(|d| fail_with(d, &self.warnings))?;
         for (stage, files) in late {
             deliver(sink, stage, 0, files).map_err(|d| fail_with(d, &self.warnings))?;
         }
