@@ -197,6 +197,58 @@ fn write_site(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// A site with a `theme` taxonomy and a blog of `pages` (file name, title, theme: each with the
+/// body "Some words."), rendered by `templates`.
+fn write_blog(root: &Path, pages: &[(&str, &str, &str)], templates: &[(&str, &str)]) {
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "config.toml".into(),
+            "base_url = \"https://example.org\"\ntitle = \"T\"\n\
+             taxonomies = [{ name = \"theme\" }]\n"
+                .into(),
+        ),
+        ("content/_index.md".into(), "+++\n+++\n".into()),
+        (
+            "content/blog/_index.md".into(),
+            "+++\ntitle = \"Blog\"\n+++\n".into(),
+        ),
+    ];
+    for (name, title, theme) in pages {
+        files.push((
+            format!("content/blog/{name}"),
+            format!(
+                "+++\ntitle = \"{title}\"\n[taxonomies]\ntheme = [\"{theme}\"]\n+++\nSome words.\n"
+            ),
+        ));
+    }
+    for (name, text) in templates {
+        files.push((format!("templates/{name}"), text.to_string()));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_site(root, &files);
+}
+
+/// Builds `root` (a [`write_blog`] site), then counts the outputs rendered again after each of:
+/// a word added to `one.md`, its title changed, and (once `template` is edited from `from` to
+/// `to`) another word added. Each build must equal a fresh one.
+fn render_counts(root: &Path, template: &str, from: &str, to: &str) -> [usize; 3] {
+    let mut cache = RenderCache::new();
+    step(root, &mut cache, "first build");
+    let post = root.join("content/blog/one.md");
+    edit(&post, "Some words.", "Some more words.");
+    let (body, _) = step(root, &mut cache, "body edit");
+    edit(&post, "title = \"One\"", "title = \"First\"");
+    let (title, _) = step(root, &mut cache, "title edit");
+    edit(&root.join("templates").join(template), from, to);
+    step(root, &mut cache, "template edit");
+    edit(&post, "Some more words.", "Some more words still.");
+    let (content, _) = step(root, &mut cache, "body edit, content shown");
+    [body, title, content]
+}
+
 /// Lists get only the page fields their templates name (`templates::reads`): a word added to
 /// a page re-renders that page, not the lists that show its title, until a list names the
 /// content; and each build still equals a fresh one.
@@ -204,72 +256,52 @@ fn write_site(root: &Path, files: &[(&str, &str)]) {
 fn lists_render_again_only_for_the_fields_they_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let page = |title: &str, theme: &str| {
-        format!("+++\ntitle = \"{title}\"\n[taxonomies]\ntheme = [\"{theme}\"]\n+++\nSome words.\n")
-    };
-    let (one, two, three) = (page("One", "a"), page("Two", "a"), page("Three", "b"));
-    write_site(
+    write_blog(
         root,
         &[
+            ("one.md", "One", "a"),
+            ("two.md", "Two", "a"),
+            ("three.md", "Three", "b"),
+        ],
+        &[
             (
-                "config.toml",
-                "base_url = \"https://example.org\"\ntitle = \"T\"\n\
-                 taxonomies = [{ name = \"theme\" }]\n",
-            ),
-            ("content/_index.md", "+++\n+++\n"),
-            ("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n"),
-            ("content/blog/one.md", &one),
-            ("content/blog/two.md", &two),
-            ("content/blog/three.md", &three),
-            (
-                "templates/index.html",
+                "index.html",
                 "{% for s in section.subsections %}{{ s }}{% endfor %}",
             ),
             (
-                "templates/page.html",
+                "page.html",
                 "<h1>{{ page.title }}</h1>{{ page.content | safe }}",
             ),
             (
-                "templates/section.html",
+                "section.html",
                 "{% for p in section.pages %}<a href=\"{{ p.permalink }}\">{{ p.title }}</a>\
                  {% endfor %}",
             ),
             (
-                "templates/taxonomy_single.html",
+                "taxonomy_single.html",
                 "{{ term.name }}{% for p in term.pages %}{{ p.title }}{% endfor %}",
             ),
             (
-                "templates/taxonomy_list.html",
+                "taxonomy_list.html",
                 "{% for t in terms %}{{ t.name }} ({{ t.page_count }}){% endfor %}",
             ),
         ],
     );
-    let mut cache = RenderCache::new();
-    step(root, &mut cache, "first build");
-    let post = root.join("content/blog/one.md");
-    edit(&post, "Some words.", "Some more words.");
-    let (rendered, _) = step(root, &mut cache, "body edit");
-    assert_eq!(rendered, 1, "only the page itself shows its content");
-
-    edit(&post, "title = \"One\"", "title = \"First\"");
-    let (rendered, _) = step(root, &mut cache, "title edit");
-    // The page, the section's list and its term's page; not the list of terms.
-    assert_eq!(
-        rendered, 3,
-        "a title shows on its page, its section and its term"
-    );
-
-    // A list that shows the content renders again when it changes.
-    edit(
-        &root.join("templates/section.html"),
+    let [body, title, content] = render_counts(
+        root,
+        "section.html",
         "{{ p.title }}",
         "{{ p.title }}{{ p.content | safe }}",
     );
-    step(root, &mut cache, "template edit");
-    edit(&post, "Some more words.", "Some more words still.");
-    let (rendered, _) = step(root, &mut cache, "body edit, content listed");
+    assert_eq!(body, 1, "only the page itself shows its content");
+    // The page, the section's list and its term's page; not the list of terms.
     assert_eq!(
-        rendered, 2,
+        title, 3,
+        "a title shows on its page, its section and its term"
+    );
+    // A list that shows the content renders again when it changes.
+    assert_eq!(
+        content, 2,
         "the page and the section that lists its content"
     );
 }
@@ -281,58 +313,35 @@ fn lists_render_again_only_for_the_fields_they_read() {
 fn function_results_render_again_only_for_the_fields_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let page = |title: &str, theme: &str| {
-        format!("+++\ntitle = \"{title}\"\n[taxonomies]\ntheme = [\"{theme}\"]\n+++\nSome words.\n")
-    };
-    let (one, two) = (page("One", "a"), page("Two", "a"));
-    write_site(
+    write_blog(
         root,
+        &[("one.md", "One", "a"), ("two.md", "Two", "a")],
         &[
             (
-                "config.toml",
-                "base_url = \"https://example.org\"\ntitle = \"T\"\n\
-                 taxonomies = [{ name = \"theme\" }]\n",
-            ),
-            ("content/_index.md", "+++\n+++\n"),
-            ("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n"),
-            ("content/blog/one.md", &one),
-            ("content/blog/two.md", &two),
-            (
-                "templates/index.html",
+                "index.html",
                 "{% set t = get_taxonomy_term(kind=\"theme\", term=\"a\") %}\
                  {% for p in t.pages | sort(attribute=\"title\") %}{{ p.title }}{% endfor %}\
                  {% set s = get_section(path=\"blog/_index.md\") %}\
                  {% for p in s.pages %}{{ p.permalink }}{% endfor %}\
                  {% set one = get_page(path=\"blog/one.md\") %}{{ one.title }}",
             ),
-            ("templates/page.html", "{{ page.content | safe }}"),
-            ("templates/section.html", "{{ section.title }}"),
-            ("templates/taxonomy_single.html", "{{ term.name }}"),
-            ("templates/taxonomy_list.html", "{{ terms | length }}"),
+            ("page.html", "{{ page.content | safe }}"),
+            ("section.html", "{{ section.title }}"),
+            ("taxonomy_single.html", "{{ term.name }}"),
+            ("taxonomy_list.html", "{{ terms | length }}"),
         ],
     );
-    let mut cache = RenderCache::new();
-    step(root, &mut cache, "first build");
-    let post = root.join("content/blog/one.md");
-    edit(&post, "Some words.", "Some more words.");
-    let (rendered, _) = step(root, &mut cache, "body edit");
-    assert_eq!(rendered, 1, "only the page itself shows its content");
-
-    edit(&post, "title = \"One\"", "title = \"First\"");
-    let (rendered, _) = step(root, &mut cache, "title edit");
-    // The page shows only its content.
-    assert_eq!(rendered, 1, "the home page, which shows titles");
-
-    edit(
-        &root.join("templates/index.html"),
+    let [body, title, content] = render_counts(
+        root,
+        "index.html",
         "{{ one.title }}",
         "{{ one.content | safe }}",
     );
-    step(root, &mut cache, "template edit");
-    edit(&post, "Some more words.", "Some more words still.");
-    let (rendered, _) = step(root, &mut cache, "body edit, content shown");
+    assert_eq!(body, 1, "only the page itself shows its content");
+    // The page shows only its content.
+    assert_eq!(title, 1, "the home page, which shows titles");
     assert_eq!(
-        rendered, 2,
+        content, 2,
         "the page and the home page, which shows its content"
     );
 }
