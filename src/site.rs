@@ -775,7 +775,6 @@ impl<'a> MarkdownJob<'a> {
     }
 }
 
-/// Can this Markdown call a shortcode? (Without `{{` or `{%`, it cannot.)
 /// A copy of `tera` with the site functions and the `markdown` filter registered.
 fn with_functions(
     tera: &Arc<tera::Tera>,

@@ -57,14 +57,24 @@ pub struct VocabularyCache(Option<(u64, VocabularyResult)>);
 
 type VocabularyResult = Result<Option<Arc<Vocabulary>>, Vec<Diagnostic>>;
 
-fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    match std::fs::read_to_string(path) {
+/// The texts of the vocabulary and countries files (`None` where one could not be read, with
+/// the error in the diagnostics); `None` when the site has no vocabulary.
+fn read_files(root: &Path) -> Option<(Option<String>, Option<String>, Vec<Diagnostic>)> {
+    let path = root.join(VOCABULARY_FILE);
+    if !path.is_file() {
+        return None;
+    }
+    let mut diags = Vec::new();
+    let mut read = |p: &Path| match std::fs::read_to_string(p) {
         Ok(t) => Some(t),
         Err(e) => {
-            diags.push(Diagnostic::error(path, format!("cannot read: {e}")));
+            diags.push(Diagnostic::error(p, format!("cannot read: {e}")));
             None
         }
-    }
+    };
+    let vtext = read(&path);
+    let ctext = read(&root.join(COUNTRIES_FILE));
+    Some((vtext, ctext, diags))
 }
 
 /// The kinds of identifiers, with the taxonomy that uses them.
@@ -94,14 +104,10 @@ impl Kind {
 impl Vocabulary {
     /// Loads the vocabulary of the site at `root`; `Ok(None)` when the site has none.
     pub fn load(root: &Path) -> Result<Option<Vocabulary>, Vec<Diagnostic>> {
-        let path = root.join(VOCABULARY_FILE);
-        if !path.is_file() {
-            return Ok(None);
+        match read_files(root) {
+            None => Ok(None),
+            Some((vtext, ctext, diags)) => Vocabulary::parse(root, vtext, ctext, diags).map(Some),
         }
-        let mut diags = Vec::new();
-        let vtext = read(&path, &mut diags);
-        let ctext = read(&root.join(COUNTRIES_FILE), &mut diags);
-        Vocabulary::parse(root, vtext, ctext, diags).map(Some)
     }
 
     /// [`Vocabulary::load`], parsing the files again only if their bytes changed since the
@@ -110,29 +116,24 @@ impl Vocabulary {
         root: &Path,
         cache: Option<&mut VocabularyCache>,
     ) -> Result<Option<Arc<Vocabulary>>, Vec<Diagnostic>> {
-        let Some(cache) = cache else {
-            return Vocabulary::load(root).map(|v| v.map(Arc::new));
-        };
-        let path = root.join(VOCABULARY_FILE);
-        if !path.is_file() {
+        let Some((vtext, ctext, diags)) = read_files(root) else {
             return Ok(None);
-        }
-        let mut diags = Vec::new();
-        let vtext = read(&path, &mut diags);
-        let ctext = read(&root.join(COUNTRIES_FILE), &mut diags);
-        let (Some(v), Some(c)) = (&vtext, &ctext) else {
-            return Vocabulary::parse(root, vtext, ctext, diags).map(|v| Some(Arc::new(v)));
         };
-        let key = crate::incremental::hash_texts([v.as_str(), c.as_str()]);
-        match &cache.0 {
-            Some((k, known)) if *k == key => known.clone(),
-            _ => {
-                let parsed =
-                    Vocabulary::parse(root, vtext, ctext, diags).map(|v| Some(Arc::new(v)));
-                cache.0 = Some((key, parsed.clone()));
-                parsed
-            }
+        let key = match (&vtext, &ctext) {
+            (Some(v), Some(c)) => Some(crate::incremental::hash_texts([v.as_str(), c.as_str()])),
+            _ => None,
+        };
+        if let (Some(cache), Some(key)) = (&cache, key)
+            && let Some((k, known)) = &cache.0
+            && *k == key
+        {
+            return known.clone();
         }
+        let parsed = Vocabulary::parse(root, vtext, ctext, diags).map(|v| Some(Arc::new(v)));
+        if let (Some(cache), Some(key)) = (cache, key) {
+            cache.0 = Some((key, parsed.clone()));
+        }
+        parsed
     }
 
     /// Parses the vocabulary and countries files' texts (`None` where they could not be read,

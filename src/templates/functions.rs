@@ -114,21 +114,12 @@ impl SiteData {
     /// `get_section`'s fingerprints).
     pub fn section_keys(&self) -> &[u64] {
         self.section_keys.get_or_init(|| {
-            use rayon::prelude::*;
-            let key = |i: usize| {
+            self.each(self.library.sections.len(), |i| {
                 let mut h = crate::incremental::hasher();
-                crate::incremental::hash_json(
-                    &context::section(&self.library, i, Vec::new()),
-                    &mut h,
-                );
+                let json = context::section(&self.library, i, Vec::new());
+                crate::incremental::hash_json(&json, &mut h);
                 h.finish()
-            };
-            let sections = 0..self.library.sections.len();
-            if rayon::current_thread_index().is_some() {
-                sections.map(key).collect()
-            } else {
-                sections.into_par_iter().map(key).collect()
-            }
+            })
         })
     }
 
@@ -173,16 +164,20 @@ impl SiteData {
             .get_or_init(|| self.each_page(context::page_light))
     }
 
-    /// `f` of each page, by page index: in parallel, unless called from a parallel task (a
-    /// render asking first). There, a parallel loop could pick up another render that waits
-    /// for the same table, on the same thread: a deadlock.
+    /// `f` of each page, by page index: see [`SiteData::each`].
     fn each_page<T: Send>(&self, f: impl Fn(&Library, usize) -> T + Sync) -> Vec<T> {
+        self.each(self.library.pages.len(), |i| f(&self.library, i))
+    }
+
+    /// `f` of `0..n`: in parallel, unless called from a parallel task (a render asking first).
+    /// There, a parallel loop could pick up another render that waits for the same table, on
+    /// the same thread: a deadlock.
+    fn each<T: Send>(&self, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
         use rayon::prelude::*;
-        let pages = 0..self.library.pages.len();
         if rayon::current_thread_index().is_some() {
-            pages.map(|i| f(&self.library, i)).collect()
+            (0..n).map(f).collect()
         } else {
-            pages.into_par_iter().map(|i| f(&self.library, i)).collect()
+            (0..n).into_par_iter().map(&f).collect()
         }
     }
 
