@@ -357,10 +357,7 @@ impl<'a> Renderer<'a> {
         if !reads.pages {
             return Vec::new();
         }
-        s.pages
-            .iter()
-            .map(|&p| context::page(self.library, p, reads.fields))
-            .collect()
+        context::pages(self.library, &s.pages, reads.fields)
     }
 
     fn render_section(&self, i: usize) -> Rendered {
@@ -684,10 +681,7 @@ impl<'a> Renderer<'a> {
             };
             let ctx = || {
                 let mut ctx = self.base_context(lang);
-                let pages = dated
-                    .iter()
-                    .map(|&p| context::page(self.library, p, reads.fields))
-                    .collect();
+                let pages = context::pages(self.library, &dated, reads.fields);
                 let mut values = vec![
                     ("pages", Json::Array(pages)),
                     ("feed_url", Json::String(feed_url.clone())),

@@ -34,7 +34,7 @@ fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
 pub fn html_text(html: &str) -> String {
     let mut out = Text::with_capacity(html.len() / 2);
     let mut rest = html;
-    while let Some(i) = rest.find(['<', '&']) {
+    while let Some(i) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
         if rest.starts_with('&') {
@@ -55,14 +55,18 @@ pub fn html_text(html: &str) -> String {
                 .get(..tag.len())
                 .is_some_and(|b| b.eq_ignore_ascii_case(tag))
         };
-        let end = if starts(b"<script") {
+        let end: &str = if starts(b"<script") {
             "</script>"
         } else if starts(b"<style") {
             "</style>"
         } else {
             ">"
         };
-        match rest.find(end) {
+        let found = match end {
+            ">" => memchr::memchr(b'>', rest.as_bytes()),
+            _ => rest.find(end),
+        };
+        match found {
             Some(e) => {
                 out.space();
                 rest = &rest[e + end.len()..];
@@ -100,25 +104,40 @@ impl Text {
 
     fn push_str(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        // Where the current run of non-whitespace started.
-        let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
-            let (space, len) = match bytes[i] {
-                b if b < 0x80 => (char::from(b).is_whitespace(), 1),
-                _ => s[i..]
-                    .chars()
-                    .next()
-                    .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
-            };
-            if space {
-                self.word(&s[start..i]);
+            let len = whitespace_at(s, i);
+            if len > 0 {
                 self.space = true;
-                start = i + len;
+                i += len;
+                continue;
             }
-            i += len;
+            // A run of words each followed by one ASCII space is copied whole.
+            let start = i;
+            let mut end;
+            loop {
+                // Bytes that cannot start whitespace, skipped by the table alone.
+                while i < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[i])] {
+                    i += 1;
+                }
+                if i < bytes.len() && whitespace_at(s, i) == 0 {
+                    // A lead byte of a character that is not whitespace.
+                    i += 1;
+                    continue;
+                }
+                end = i;
+                let single_space = bytes.get(i) == Some(&b' ')
+                    && i + 1 < bytes.len()
+                    && whitespace_at(s, i + 1) == 0;
+                if !single_space {
+                    break;
+                }
+                i += 1;
+            }
+            // `start` and `end` lie at characters' boundaries: a run ends only before
+            // whitespace or at the end.
+            self.word(&s[start..end]);
         }
-        self.word(&s[start..]);
     }
 
     fn word(&mut self, w: &str) {
@@ -130,6 +149,38 @@ impl Text {
         }
         self.space = false;
         self.text.push_str(w);
+    }
+}
+
+/// The bytes that may start a whitespace character: ASCII whitespace, and the lead bytes of
+/// [`whitespace_at`].
+const MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = [
+        b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r', 0xc2, 0xe1, 0xe2, 0xe3,
+    ];
+    let mut k = 0;
+    while k < bytes.len() {
+        table[bytes[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
+/// The length in bytes of the whitespace character (as `char::is_whitespace` says) that starts
+/// at byte `i` of `s`, or 0. A byte inside a character is never whitespace.
+fn whitespace_at(s: &str, i: usize) -> usize {
+    match s.as_bytes()[i] {
+        b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => 1,
+        b if b < 0x80 => 0,
+        // Whitespace beyond ASCII runs from U+0085 to U+3000: lead bytes C2 and E1 to E3,
+        // which always start a character.
+        0xc2 | 0xe1..=0xe3 => s
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8),
+        _ => 0,
     }
 }
 
@@ -402,5 +453,45 @@ mod tests {
             "été : x &amp ét&eacute;"
         );
         assert_eq!(html_text("a&#1114112;b &;c"), "a&#1114112;b &;c");
+    }
+
+    #[test]
+    fn html_text_collapses_every_kind_of_whitespace() {
+        let spaces: Vec<char> = (0..=0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert_eq!(spaces.len(), 25, "{spaces:?}");
+        let words = [
+            "é",
+            "a",
+            "mañana",
+            "\u{1681}",
+            "\u{2010}x",
+            "日本",
+            "\u{c2}",
+        ];
+        for (n, space) in spaces.iter().enumerate() {
+            for other in [' ', '\n', *space] {
+                let text: String = words
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, w)| {
+                        let gap = if (n + k) % 2 == 0 {
+                            vec![*space]
+                        } else {
+                            vec![other, *space]
+                        };
+                        gap.into_iter().chain(w.chars())
+                    })
+                    .chain([other])
+                    .collect();
+                let expected: Vec<&str> = text
+                    .split(char::is_whitespace)
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                assert_eq!(html_text(&text), expected.join(" "), "{text:?}");
+            }
+        }
     }
 }

@@ -8,8 +8,6 @@
 //! feature compiles eighteen of them into the WebAssembly module).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::mem;
 
 use tantivy::Index as TantivyIndex;
 use tantivy::tokenizer::{
@@ -88,67 +86,48 @@ impl TokenFilter for SnowballStemmer {
         StemmingTokenizer {
             algorithm: self.algorithm,
             inner,
-            stems: HashMap::new(),
         }
     }
 }
-
-/// Words stemmed by one tokenizer, remembered: words repeat, and stemming a word costs much
-/// more than finding it again. Beyond this many words, new ones are stemmed but not kept.
-const MAX_REMEMBERED_STEMS: usize = 200_000;
 
 /// A tokenizer wrapped by [`SnowballStemmer`].
 #[derive(Clone)]
 pub struct StemmingTokenizer<T> {
     algorithm: frostem::Algorithm,
     inner: T,
-    /// Word → its stem.
-    stems: HashMap<String, String>,
 }
 
 impl<T: Tokenizer> Tokenizer for StemmingTokenizer<T> {
-    type TokenStream<'a> = StemmingStream<'a, T::TokenStream<'a>>;
+    type TokenStream<'a> = StemmingStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         StemmingStream {
             inner: self.inner.token_stream(text),
             stemmer: frostem::Stemmer::new(self.algorithm),
-            stems: &mut self.stems,
-            buffer: String::new(),
         }
     }
 }
 
 /// The token stream of a [`StemmingTokenizer`].
-pub struct StemmingStream<'a, S> {
+pub struct StemmingStream<S> {
     inner: S,
     stemmer: frostem::Stemmer,
-    stems: &'a mut HashMap<String, String>,
-    buffer: String,
 }
 
-impl<S: TokenStream> TokenStream for StemmingStream<'_, S> {
+impl<S: TokenStream> TokenStream for StemmingStream<S> {
     fn advance(&mut self) -> bool {
         if !self.inner.advance() {
             return false;
         }
         let token = self.inner.token_mut();
-        if let Some(stem) = self.stems.get(&token.text) {
-            token.text.clone_from(stem);
-            return true;
-        }
         let stem = match self.stemmer.stem(&token.text) {
-            Cow::Owned(stemmed) => stemmed,
-            Cow::Borrowed(stemmed) => {
-                self.buffer.clear();
-                self.buffer.push_str(stemmed);
-                mem::take(&mut self.buffer)
-            }
+            Cow::Owned(stem) => Some(stem),
+            Cow::Borrowed(stem) if stem != token.text => Some(stem.to_string()),
+            Cow::Borrowed(_) => None,
         };
-        if self.stems.len() < MAX_REMEMBERED_STEMS {
-            self.stems.insert(mem::take(&mut token.text), stem.clone());
+        if let Some(stem) = stem {
+            token.text = stem;
         }
-        token.text = stem;
         true
     }
 

@@ -18,6 +18,8 @@ mod error;
 mod lang;
 pub mod pack;
 pub mod query;
+#[cfg(feature = "writer")]
+mod remembering;
 pub mod schema;
 mod searcher;
 mod snippet;

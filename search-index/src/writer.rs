@@ -15,12 +15,12 @@ use tantivy::store::Compressor;
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Directory, IndexBuilder, IndexSettings, TantivyDocument};
 
-use crate::analyzer;
 use crate::directory::ChunkStore;
 use crate::doc::SearchDoc;
 use crate::error::Error;
 use crate::lang::Lang;
 use crate::pack::{self, Packed};
+use crate::remembering;
 use crate::schema::{self, FacetKind, Fields};
 use crate::searcher::Searcher;
 
@@ -56,7 +56,10 @@ pub fn write_index_with(
     let schema = schema::build(lang, options.store_body);
     let fields = Fields::resolve(&schema)?;
     let tokenizers = TokenizerManager::default();
-    tokenizers.register(lang.tokenizer_name(), analyzer::analyzer(lang));
+    tokenizers.register(
+        lang.tokenizer_name(),
+        remembering::remembering_analyzer(lang),
+    );
     let settings = IndexSettings {
         docstore_compression: Compressor::None,
         docstore_compress_dedicated_thread: false,

@@ -177,19 +177,51 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
 /// [`crate::templates::reads`]), and without `lower`/`higher`, which [`page_with_siblings`]
 /// adds.
 pub fn page(lib: &Library, i: usize, fields: PageFields) -> Json {
+    page_from(&blank_page(), lib, i, fields)
+}
+
+/// Pages `list` as [`page`] makes each.
+pub fn pages(lib: &Library, list: &[usize], fields: PageFields) -> Vec<Json> {
+    let blank = blank_page();
+    list.iter()
+        .map(|&i| page_from(&blank, lib, i, fields))
+        .collect()
+}
+
+/// A page object with every field null: [`page_from`] copies it, which costs less than
+/// building the same object key by key.
+fn blank_page() -> Json {
+    Json::Object(
+        Field::ALL
+            .into_iter()
+            .map(|f| (f.name().to_string(), Json::Null))
+            .collect(),
+    )
+}
+
+/// A copy of `blank` with the fields of page `i` that are in `fields` (the others null).
+fn page_from(blank: &Json, lib: &Library, i: usize, fields: PageFields) -> Json {
     let p = &lib.pages[i];
-    let map = Field::ALL
-        .into_iter()
-        .map(|f| {
-            let v = if fields.has(f) {
-                field(lib, p, f)
-            } else {
-                Json::Null
-            };
-            (f.name().to_string(), v)
-        })
-        .collect();
-    Json::Object(map)
+    let mut out = blank.clone();
+    if let Json::Object(map) = &mut out {
+        // The keys are those of `Field::ALL`, in its order.
+        for ((_, v), f) in map.iter_mut().zip(Field::ALL) {
+            if fields.has(f) {
+                *v = field(lib, p, f);
+            }
+        }
+    }
+    out
+}
+
+/// `object` with `value` in place of the (placeholder) value of `key`, which keeps its place
+/// among the keys: `json!` copies every value it is given, which for a list of pages is a
+/// copy of each page.
+fn put(mut object: Json, key: &str, value: Json) -> Json {
+    if let Some(slot) = object.get_mut(key) {
+        *slot = value;
+    }
+    object
 }
 
 /// A hash of each field of [`page`], in the order of [`Field::ALL`].
@@ -276,7 +308,7 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
         .iter()
         .map(|&j| lib.sections[j].file.relative.as_str())
         .collect();
-    json!({
+    let object = json!({
         "relative_path": s.file.relative,
         "colocated_path": Json::Null,
         "content": s.content,
@@ -293,7 +325,7 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
         "reading_time": s.reading_time,
         "lang": s.lang,
         "assets": s.assets,
-        "pages": pages,
+        "pages": Json::Null,
         "subsections": subsections,
         "translations": translations(lib, &s.file.canonical),
         "backlinks": backlinks(lib, &s.file.relative),
@@ -301,32 +333,40 @@ pub fn section(lib: &Library, i: usize, pages: Vec<Json>) -> Json {
         "transparent": s.meta.transparent,
         "paginate_by": s.meta.paginate_by,
         "paginate_reversed": s.meta.paginate_reversed,
-    })
+    });
+    put(object, "pages", Json::Array(pages))
 }
 
 /// A taxonomy term; its `pages` are empty unless `pages` has their fields.
 pub fn term(lib: &Library, t: &TaxonomyTerm, pages: Option<PageFields>) -> Json {
     let list: Vec<Json> = match pages {
-        Some(fields) => t.pages.iter().map(|&p| page(lib, p, fields)).collect(),
+        Some(fields) => self::pages(lib, &t.pages, fields),
         None => Vec::new(),
     };
-    json!({
+    let object = json!({
         "name": t.name,
         "slug": t.slug,
         "path": t.path,
         "permalink": t.permalink,
-        "pages": list,
+        "pages": Json::Null,
         "page_count": t.pages.len(),
-    })
+    });
+    put(object, "pages", Json::Array(list))
 }
 
 pub fn taxonomy(lib: &Library, t: &Taxonomy, pages: Option<PageFields>) -> Json {
-    json!({
+    let object = json!({
         "kind": t.kind,
         "lang": t.lang,
         "permalink": t.permalink,
-        "items": t.items.iter().map(|term_| term(lib, term_, pages)).collect::<Vec<_>>(),
-    })
+        "items": Json::Null,
+    });
+    let items = t
+        .items
+        .iter()
+        .map(|term_| term(lib, term_, pages))
+        .collect();
+    put(object, "items", Json::Array(items))
 }
 
 /// One pager of a paginated list.
@@ -392,7 +432,7 @@ pub fn paginator(
         base_url,
     } = *pagination;
     let p = &pagers[k];
-    json!({
+    let object = json!({
         "paginate_by": per,
         "base_url": base_url,
         "number_pagers": pagers.len(),
@@ -402,9 +442,11 @@ pub fn paginator(
         "next": pagers.get(k + 1).map(|n| Json::String(n.permalink.clone())).unwrap_or(Json::Null),
         "total_pages": total,
         "current_index": p.index,
-        "pages": match pages {
-            Some(fields) => p.pages.iter().map(|&i| page(lib, i, fields)).collect(),
-            None => Vec::new(),
-        },
-    })
+        "pages": Json::Null,
+    });
+    let list = match pages {
+        Some(fields) => self::pages(lib, &p.pages, fields),
+        None => Vec::new(),
+    };
+    put(object, "pages", Json::Array(list))
 }

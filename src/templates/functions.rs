@@ -197,11 +197,7 @@ impl SiteData {
         let pages = if metadata_only {
             Vec::new()
         } else {
-            self.library.sections[i]
-                .pages
-                .iter()
-                .map(|&p| context::page(&self.library, p, fields))
-                .collect()
+            context::pages(&self.library, &self.library.sections[i].pages, fields)
         };
         context::section(&self.library, i, pages)
     }

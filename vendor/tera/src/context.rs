@@ -357,14 +357,23 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
         return Some(value);
     }
 
-    PointerMachina::new(pointer).map(|mat| mat.replace("~1", "/").replace("~0", "~")).try_fold(
-        value,
-        |target, token| match target {
-            Value::Object(map) => map.get(&token),
+    PointerMachina::new(pointer).map(unescape_pointer_token).try_fold(value, |target, token| {
+        match target {
+            Value::Object(map) => map.get(token.as_ref()),
             Value::Array(list) => parse_index(&token).and_then(|x| list.get(x)),
             _ => None,
-        },
-    )
+        }
+    })
+}
+
+/// A token of a pointer with `~1` read as `/` and `~0` as `~`, copied only if it has a `~`.
+#[inline]
+pub(crate) fn unescape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
 }
 
 /// serde jsons parse_index
