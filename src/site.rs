@@ -244,6 +244,7 @@ impl Site {
                 item,
                 path,
                 raw_html,
+                source_key: _,
             } = *job;
             let sc = markdown::may_call_shortcodes(text).then(|| {
                 let (pre_data, tera_md) = shortcode_env();
@@ -326,7 +327,11 @@ impl Site {
         let markdown_of = |job: &MarkdownJob| -> (MarkdownResult, Option<u64>) {
             let key = (caching && !markdown::may_call_shortcodes(job.text)).then(|| {
                 let mut h = crate::incremental::hasher();
-                (generation, permalinks_key, job.source, job.relative).hash(&mut h);
+                (generation, permalinks_key, job.relative).hash(&mut h);
+                match job.source_key {
+                    0 => job.source.hash(&mut h),
+                    key => key.hash(&mut h),
+                }
                 (job.lang, job.raw_html).hash(&mut h);
                 h.finish()
             });
@@ -728,6 +733,8 @@ struct MarkdownJob<'a> {
     text: &'a str,
     /// The whole file, where diagnostics are located.
     source: &'a str,
+    /// A hash of the file, when known (`Page::source_key`).
+    source_key: u64,
     body_offset: usize,
     permalink: &'a str,
     relative: &'a str,
@@ -743,6 +750,7 @@ impl<'a> MarkdownJob<'a> {
         MarkdownJob {
             text: p.body(),
             source: &p.source,
+            source_key: p.source_key,
             body_offset: p.body_offset,
             permalink: &p.permalink,
             relative: &p.file.relative,
@@ -764,6 +772,7 @@ impl<'a> MarkdownJob<'a> {
         MarkdownJob {
             text: s.body(),
             source: &s.source,
+            source_key: s.source_key,
             body_offset: s.body_offset,
             permalink: &s.permalink,
             relative: &s.file.relative,

@@ -70,6 +70,9 @@ pub struct Page {
     pub source: std::sync::Arc<str>,
     /// Byte offset of the Markdown body in `source`.
     pub body_offset: usize,
+    /// A hash of the file's bytes, made when the preview's cache read it (0 otherwise): its
+    /// Markdown's cache key uses it instead of hashing the whole file on every build.
+    pub source_key: u64,
     pub slug: String,
     /// Site path, always starting and ending with `/`.
     pub path: String,

@@ -101,6 +101,8 @@ pub struct Section {
     pub lang: String,
     pub source: std::sync::Arc<str>,
     pub body_offset: usize,
+    /// As [`crate::content::page::Page::source_key`].
+    pub source_key: u64,
     pub path: String,
     pub components: Vec<String>,
     pub permalink: String,

@@ -81,6 +81,15 @@ pub enum Loaded {
     Section(Box<Section>),
 }
 
+impl Loaded {
+    fn set_source_key(&mut self, key: u64) {
+        match self {
+            Loaded::Page(p) => p.source_key = key,
+            Loaded::Section(s) => s.source_key = key,
+        }
+    }
+}
+
 /// Lists the files under `dir`, sorted, skipping hidden ones and those `ignored` matches.
 pub fn list_files(dir: &Path, ignored: &globset::GlobSet) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
@@ -205,7 +214,11 @@ pub fn load_content(
             {
                 return (result.clone(), Some(hash), true);
             }
-            (parse_file(p, bytes, content_dir, config), Some(hash), false)
+            let mut result = parse_file(p, bytes, content_dir, config);
+            if let Some(loaded) = &mut result.0 {
+                loaded.set_source_key(hash);
+            }
+            (result, Some(hash), false)
         })
         .collect();
     let parsed = loaded.iter().filter(|(_, _, reused)| !reused).count();
@@ -378,6 +391,7 @@ fn parse_file(path: &Path, bytes: Vec<u8>, content_dir: &Path, config: &Config) 
             lang,
             source: source.into(),
             body_offset,
+            source_key: 0,
             path: String::new(),
             components: vec![],
             permalink: String::new(),
