@@ -173,22 +173,45 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
     }
 }
 
-/// A page as templates see it, with only the fields in `fields` (see
-/// [`crate::templates::reads`]); `lower` and `higher` are `null`: [`page_with_siblings`]
-/// fills them.
+/// A page as templates see it, with the fields not in `fields` `null` (see
+/// [`crate::templates::reads`]), and without `lower`/`higher`, which [`page_with_siblings`]
+/// adds.
 pub fn page(lib: &Library, i: usize, fields: PageFields) -> Json {
-    let p = &lib.pages[i];
-    Json::Object(
-        fields
-            .iter()
-            .map(|f| (f.name().to_string(), field(lib, p, f)))
-            .collect(),
-    )
+    page_from(&blank_page(), lib, i, fields)
 }
 
 /// Pages `list` as [`page`] makes each.
 pub fn pages(lib: &Library, list: &[usize], fields: PageFields) -> Vec<Json> {
-    list.iter().map(|&i| page(lib, i, fields)).collect()
+    let blank = blank_page();
+    list.iter()
+        .map(|&i| page_from(&blank, lib, i, fields))
+        .collect()
+}
+
+/// A page object with every field null: [`page_from`] copies it, which costs less than
+/// building the same object key by key.
+fn blank_page() -> Json {
+    Json::Object(
+        Field::ALL
+            .into_iter()
+            .map(|f| (f.name().to_string(), Json::Null))
+            .collect(),
+    )
+}
+
+/// A copy of `blank` with the fields of page `i` that are in `fields` (the others null).
+fn page_from(blank: &Json, lib: &Library, i: usize, fields: PageFields) -> Json {
+    let p = &lib.pages[i];
+    let mut out = blank.clone();
+    if let Json::Object(map) = &mut out {
+        // The keys are those of `Field::ALL`, in its order.
+        for ((_, v), f) in map.iter_mut().zip(Field::ALL) {
+            if fields.has(f) {
+                *v = field(lib, p, f);
+            }
+        }
+    }
+    out
 }
 
 /// `object` with `value` in place of the (placeholder) value of `key`, which keeps its place

@@ -16,10 +16,9 @@
 //! across all the templates read): `page.title | json_script` or `config.extra.names[lang]` are
 //! fine, `p | json_encode` in a loop over `section.pages` is not.
 //!
-//! Unread fields are left out of a page object: building and dropping keys nobody reads was a
-//! good part of the cost of a list. So counting a page's keys (`p | length`) reads everything
-//! too. A page keeps its identity (`relative_path` is always kept). The fields are those named
-//! anywhere in the template: `section.content` makes the pages' `content` read too.
+//! Unread fields are kept as `null`, so a page object keeps its keys (`length`) and its
+//! identity (`relative_path` is always kept). The fields are those named anywhere in the
+//! template: `section.content` makes the pages' `content` read too.
 //!
 //! The site functions that return pages (`get_page`, `get_section`, `get_taxonomy_term`,
 //! `get_taxonomy`) build them with the same fields, for the template being rendered (see
@@ -397,8 +396,6 @@ enum Check<'t> {
     Printed(&'t Expr, usize),
     /// A value whose keys are looked at (`for k, v in e`, `name in e`).
     Keys(&'t Expr),
-    /// An expression's value before its first `n` filters, whose keys are counted (`length`).
-    Counted(&'t Expr, usize),
     /// A variable path subscripted by a variable.
     Subscript(String),
 }
@@ -515,9 +512,6 @@ impl<'t> Names<'t> {
         for (n, f) in e.filters.iter().enumerate() {
             if WHOLE_VALUE_FILTERS.contains(&f.name.as_str()) {
                 self.checks.push(Check::Printed(e, n));
-            }
-            if f.name == "length" {
-                self.checks.push(Check::Counted(e, n));
             }
             self.filter(f);
         }
@@ -677,7 +671,6 @@ impl<'t> Names<'t> {
         self.checks.iter().any(|c| match c {
             Check::Printed(e, n) => kind_of(e, *n, kinds) != 0,
             Check::Keys(e) => kind_of(e, e.filters.len(), kinds) & (PAGE | HOLDER) != 0,
-            Check::Counted(e, n) => kind_of(e, *n, kinds) & PAGE != 0,
             Check::Subscript(prefix) => kind_of_path(prefix, kinds) & (PAGE | HOLDER) != 0,
         })
     }
@@ -854,9 +847,6 @@ mod tests {
             "{% macro f(p) %}{{ p | json_encode }}{% endmacro f %}{{ self::f(p=page) }}",
             "{{ section.pages | group_by(attribute='year') | json_encode }}",
             "{{ undefined_here | json_encode }}",
-            "{{ page | length }}",
-            "{% for p in section.pages %}{{ p | length }}{% endfor %}",
-            "{% set x = page.higher %}{{ x | length }}",
         ] {
             assert_eq!(one(source), Reads::ALL, "{source}");
         }
@@ -870,7 +860,6 @@ mod tests {
             "{% if lang in config.languages %}x{% endif %}",
             "{% if 'title' in page %}x{% endif %}",
             "{{ page.title | upper | truncate(length=3) }}{{ pages | length }}",
-            "{{ page.taxonomies | length }}{{ page.title | length }}",
             "{{ page.title | json_script }}{{ lang | json_script }}\
              {{ page.updated | default(value=page.date) | json_encode }}",
             "{% for c in page.taxonomies.country %}{{ c | json_script }}{% endfor %}",
