@@ -177,7 +177,20 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
 /// [`crate::templates::reads`]), and without `lower`/`higher`, which [`page_with_siblings`]
 /// adds.
 pub fn page(lib: &Library, i: usize, fields: PageFields) -> Json {
-    page_from(&blank_page(), lib, i, fields)
+    let p = &lib.pages[i];
+    let value = |f: Field| {
+        if fields.has(f) {
+            field(lib, p, f)
+        } else {
+            Json::Null
+        }
+    };
+    Json::Object(
+        Field::ALL
+            .into_iter()
+            .map(|f| (f.name().to_string(), value(f)))
+            .collect(),
+    )
 }
 
 /// Pages `list` as [`page`] makes each.
@@ -189,7 +202,8 @@ pub fn pages(lib: &Library, list: &[usize], fields: PageFields) -> Vec<Json> {
 }
 
 /// A page object with every field null: [`page_from`] copies it, which costs less than
-/// building the same object key by key.
+/// building the same object key by key (a list's pages share one; a single page is built
+/// directly, a blank and its copy would cost twice).
 fn blank_page() -> Json {
     Json::Object(
         Field::ALL
@@ -199,7 +213,7 @@ fn blank_page() -> Json {
     )
 }
 
-/// A copy of `blank` with the fields of page `i` that are in `fields` (the others null).
+/// [`page`], as a copy of `blank` with the fields of page `i` that are in `fields`.
 fn page_from(blank: &Json, lib: &Library, i: usize, fields: PageFields) -> Json {
     let p = &lib.pages[i];
     let mut out = blank.clone();
