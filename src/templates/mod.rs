@@ -329,4 +329,99 @@ mod tests {
             assert_eq!(out, expected, "{source}");
         }
     }
+
+    /// The vendored tera's array filters borrow the array and copy only what they return
+    /// (vendor/README.md, change 5): their results and errors must be unpatched tera's.
+    #[test]
+    fn array_filters_give_what_they_gave() {
+        let cases = [
+            // Stable: equal keys keep their order.
+            (
+                "{% for p in given | sort(attribute='k') %}{{ p.t }}{% endfor %}",
+                "cba",
+            ),
+            ("{{ nums | sort | join(sep=',') }}", "1,2,2,3"),
+            ("{{ words | sort | join(sep=' ') }}", "a b c"),
+            ("{{ empty | sort | length }}", "0"),
+            (
+                "{% set s = given | concat(with='x') %}{{ s | length }}{{ s | last }}",
+                "4x",
+            ),
+            (
+                "{{ nums | concat(with=words) | join(sep='') }}{{ nums | join(sep='') }}",
+                "2312bca2312",
+            ),
+            (
+                "{{ nums | first }}{{ nums | last }}{{ nums | nth(n=1) }}[{{ empty | first }}][{{ empty | last }}][{{ nums | nth(n=9) }}]",
+                "223[][][]",
+            ),
+            (
+                "{{ nums | slice(start=1) | join(sep='') }}{{ nums | slice(end=-1) | join(sep='') }}{{ nums | slice(start=3, end=1) | length }}",
+                "3122310",
+            ),
+            (
+                "{% for p in given | filter(attribute='k', value=1) %}{{ p.t }}{% endfor %}{% for p in given | filter(attribute='z') %}{{ p.t }}{% endfor %}",
+                "bab",
+            ),
+            ("{{ given | map(attribute='t') | join(sep='') }}", "bca"),
+            (
+                "{{ given | unique(attribute='k') | map(attribute='t') | join(sep='') }}{{ nums | unique | join(sep='') }}",
+                "bc231",
+            ),
+            (
+                "{% for k, v in given | group_by(attribute='k') %}{{ k }}:{{ v | map(attribute='t') | join(sep='') }};{% endfor %}",
+                "1:ba;0:c;",
+            ),
+        ];
+        let render = |source: &str| {
+            let mut tera = tera::Tera::default();
+            tera.add_raw_template("t", source)
+                .map_err(|e| super::tera_error_chain(&e))?;
+            let mut ctx = tera::Context::new();
+            ctx.insert(
+                "given",
+                &serde_json::json!([
+                    {"t": "b", "k": 1, "z": true},
+                    {"t": "c", "k": 0},
+                    {"t": "a", "k": 1},
+                ]),
+            );
+            ctx.insert("nums", &serde_json::json!([2, 3, 1, 2]));
+            ctx.insert("words", &serde_json::json!(["b", "c", "a"]));
+            ctx.insert("empty", &serde_json::json!([]));
+            ctx.insert("text", "abc");
+            tera.render("t", &ctx)
+                .map_err(|e| super::tera_error_chain(&e))
+        };
+        for (source, expected) in cases {
+            assert_eq!(render(source).as_deref(), Ok(expected), "{source}");
+        }
+        for name in [
+            "sort",
+            "concat(with=1)",
+            "first",
+            "last",
+            "join",
+            "slice",
+            "map(attribute='t')",
+            "unique",
+            "group_by(attribute='t')",
+            "filter(attribute='t')",
+            "nth(n=0)",
+        ] {
+            let filter = name.split('(').next().unwrap_or(name);
+            let err = render(&format!("{{{{ text | {name} }}}}")).expect_err(name);
+            assert!(
+                err.contains(&format!(
+                    "Filter `{filter}` was called on an incorrect value: got `\"abc\"` but expected a Vec<Value>"
+                )),
+                "{name}: {err}"
+            );
+        }
+        let err = render("{{ given | sort(attribute='nope') }}").expect_err("no such field");
+        assert!(
+            err.contains("attribute 'nope' does not reference a field"),
+            "{err}"
+        );
+    }
 }

@@ -130,8 +130,10 @@ impl<K: GetValue> SortPairs<K> {
     }
 
     fn sort(&mut self) -> Vec<Value> {
-        self.pairs.sort_by_key(|a| a.1.clone());
-        self.pairs.iter().map(|a| a.0.clone()).collect()
+        // Stable, as `sort_by_key` was; keys are compared where they are and the values moved
+        // out rather than copied.
+        self.pairs.sort_by(|a, b| a.1.cmp(&b.1));
+        std::mem::take(&mut self.pairs).into_iter().map(|a| a.0).collect()
     }
 }
 

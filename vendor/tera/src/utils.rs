@@ -18,20 +18,38 @@ use crate::errors::Error;
 /// ```
 #[inline]
 pub fn escape_html(input: &str) -> String {
-    let mut output = String::with_capacity(input.len() * 2);
-    for c in input.chars() {
-        match c {
-            '&' => output.push_str("&amp;"),
-            '<' => output.push_str("&lt;"),
-            '>' => output.push_str("&gt;"),
-            '"' => output.push_str("&quot;"),
-            '\'' => output.push_str("&#x27;"),
-            '/' => output.push_str("&#x2F;"),
-            _ => output.push(c),
-        }
+    // The characters escaped are ASCII: the text is scanned as bytes, and the runs between
+    // them are copied whole (a slice ending before an ASCII byte ends on a character boundary).
+    const fn escapes() -> [bool; 256] {
+        let mut t = [false; 256];
+        t[b'&' as usize] = true;
+        t[b'<' as usize] = true;
+        t[b'>' as usize] = true;
+        t[b'"' as usize] = true;
+        t[b'\'' as usize] = true;
+        t[b'/' as usize] = true;
+        t
     }
-
-    // Not using shrink_to_fit() on purpose
+    static ESCAPES: [bool; 256] = escapes();
+    let bytes = input.as_bytes();
+    let mut output = String::with_capacity(input.len() + input.len() / 8);
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !ESCAPES[b as usize] {
+            continue;
+        }
+        output.push_str(&input[run..i]);
+        output.push_str(match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            _ => "&#x2F;",
+        });
+        run = i + 1;
+    }
+    output.push_str(&input[run..]);
     output
 }
 
@@ -74,6 +92,34 @@ mod tests {
         }
         let empty = String::new();
         assert_eq!(escape_html(&empty), empty);
+        // Against the character-by-character escape it replaced: multi-byte characters next
+        // to escaped ones, at either end, and runs of escaped characters.
+        let reference = |input: &str| {
+            let mut out = String::new();
+            for c in input.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' => out.push_str("&quot;"),
+                    '\'' => out.push_str("&#x27;"),
+                    '/' => out.push_str("&#x2F;"),
+                    c => out.push(c),
+                }
+            }
+            out
+        };
+        for input in [
+            "/",
+            "é/",
+            "/é",
+            "<<>>&&''\"\"//",
+            "a</b>é&大阪'x\"y/z🙂",
+            "🙂<🙂>🙂",
+            "plain text without anything to escape",
+        ] {
+            assert_eq!(escape_html(input), reference(input), "{input}");
+        }
     }
 
     #[test]

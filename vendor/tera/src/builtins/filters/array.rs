@@ -7,10 +7,27 @@ use crate::filter_utils::{get_sort_strategy_for_type, get_unique_strategy_for_ty
 use crate::utils::render_to_string;
 use serde_json::value::{to_value, Map, Value};
 
+/// The array a filter is called on, borrowed: the filters below clone only the items they
+/// return (`try_get_value!` would copy the whole array, then deserialize it item by item).
+/// The error is the one `try_get_value!("name", "value", Vec<Value>, value)` gives.
+macro_rules! get_array {
+    ($filter_name:expr, $val:expr) => {{
+        match $val.as_array() {
+            Some(arr) => arr,
+            None => {
+                return Err(Error::msg(format!(
+                    "Filter `{}` was called on an incorrect value: got `{}` but expected a Vec<Value>",
+                    $filter_name, $val
+                )))
+            }
+        }
+    }};
+}
+
 /// Returns the nth value of an array
 /// If the array is empty, returns empty string
 pub fn nth(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("nth", "value", Vec<Value>, value);
+    let arr = get_array!("nth", value);
 
     if arr.is_empty() {
         return Ok(to_value("").unwrap());
@@ -27,28 +44,24 @@ pub fn nth(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
 /// Returns the first value of an array
 /// If the array is empty, returns empty string
 pub fn first(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
-    let mut arr = try_get_value!("first", "value", Vec<Value>, value);
+    let arr = get_array!("first", value);
 
-    if arr.is_empty() {
-        Ok(to_value("").unwrap())
-    } else {
-        Ok(arr.swap_remove(0))
-    }
+    Ok(arr.first().cloned().unwrap_or_else(|| to_value("").unwrap()))
 }
 
 /// Returns the last value of an array
 /// If the array is empty, returns empty string
 pub fn last(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
-    let mut arr = try_get_value!("last", "value", Vec<Value>, value);
+    let arr = get_array!("last", value);
 
-    Ok(arr.pop().unwrap_or_else(|| to_value("").unwrap()))
+    Ok(arr.last().cloned().unwrap_or_else(|| to_value("").unwrap()))
 }
 
 /// Joins all values in the array by the `sep` argument given
 /// If no separator is given, it will use `""` (empty string) as separator
 /// If the array is empty, returns empty string
 pub fn join(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("join", "value", Vec<Value>, value);
+    let arr = get_array!("join", value);
     let sep = match args.get("sep") {
         Some(val) => {
             let s = try_get_value!("truncate", "sep", String, val);
@@ -71,9 +84,9 @@ pub fn join(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
 /// Sorts the array in ascending order.
 /// Use the 'attribute' argument to define a field to sort by.
 pub fn sort(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("sort", "value", Vec<Value>, value);
+    let arr = get_array!("sort", value);
     if arr.is_empty() {
-        return Ok(arr.into());
+        return Ok(Value::Array(Vec::new()));
     }
 
     let attribute = match args.get("attribute") {
@@ -86,7 +99,7 @@ pub fn sort(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
     })?;
 
     let mut strategy = get_sort_strategy_for_type(first)?;
-    for v in &arr {
+    for v in arr {
         let key = dotted_pointer(v, &attribute).ok_or_else(|| {
             Error::msg(format!("attribute '{}' does not reference a field", attribute))
         })?;
@@ -101,9 +114,9 @@ pub fn sort(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
 /// Use the 'attribute' argument to define a field to filter on.
 /// For strings, use the 'case_sensitive' argument (defaults to false) to control the comparison.
 pub fn unique(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("unique", "value", Vec<Value>, value);
+    let arr = get_array!("unique", value);
     if arr.is_empty() {
-        return Ok(arr.into());
+        return Ok(Value::Array(Vec::new()));
     }
 
     let case_sensitive = match args.get("case_sensitive") {
@@ -124,13 +137,13 @@ pub fn unique(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
     let mut strategy = get_unique_strategy_for_type(first, case_sensitive)?;
 
     let arr = arr
-        .into_iter()
-        .filter_map(|v| match dotted_pointer(&v, &attribute) {
+        .iter()
+        .filter_map(|v| match dotted_pointer(v, &attribute) {
             Some(key) => {
                 if disc == std::mem::discriminant(key) {
                     match strategy.insert(key) {
                         Ok(false) => None,
-                        Ok(true) => Some(Ok(v)),
+                        Ok(true) => Some(Ok(v.clone())),
                         Err(e) => Some(Err(e)),
                     }
                 } else {
@@ -141,14 +154,14 @@ pub fn unique(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
         })
         .collect::<Result<Vec<_>>>();
 
-    Ok(to_value(arr?).unwrap())
+    Ok(Value::Array(arr?))
 }
 
 /// Group the array values by the `attribute` given
 /// Returns a hashmap of key => values, items without the `attribute` or where `attribute` is `null` are discarded.
 /// The returned keys are stringified
 pub fn group_by(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("group_by", "value", Vec<Value>, value);
+    let arr = get_array!("group_by", value);
     if arr.is_empty() {
         return Ok(Map::new().into());
     }
@@ -163,7 +176,7 @@ pub fn group_by(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
     let mut grouped = Map::new();
 
     for val in arr {
-        if let Some(key_val) = dotted_pointer(&val, &key).cloned() {
+        if let Some(key_val) = dotted_pointer(val, &key) {
             if key_val.is_null() {
                 continue;
             }
@@ -174,24 +187,24 @@ pub fn group_by(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
             };
 
             if let Some(vals) = grouped.get_mut(&str_key) {
-                vals.as_array_mut().unwrap().push(val);
+                vals.as_array_mut().unwrap().push(val.clone());
                 continue;
             }
 
-            grouped.insert(str_key, Value::Array(vec![val]));
+            grouped.insert(str_key, Value::Array(vec![val.clone()]));
         }
     }
 
-    Ok(to_value(grouped).unwrap())
+    Ok(Value::Object(grouped))
 }
 
 /// Filter the array values, returning only the values where the `attribute` is equal to the `value`
 /// Values without the `attribute` or with a null `attribute` are discarded
 /// If the `value` is not passed, discard all elements where the attribute is null.
 pub fn filter(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let mut arr = try_get_value!("filter", "value", Vec<Value>, value);
+    let arr = get_array!("filter", value);
     if arr.is_empty() {
-        return Ok(arr.into());
+        return Ok(Value::Array(Vec::new()));
     }
 
     let key = match args.get("attribute") {
@@ -200,8 +213,8 @@ pub fn filter(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
     };
     let value = args.get("value").unwrap_or(&Value::Null);
 
-    arr = arr
-        .into_iter()
+    let arr = arr
+        .iter()
         .filter(|v| {
             let val = dotted_pointer(v, &key).unwrap_or(&Value::Null);
             if value.is_null() {
@@ -210,17 +223,18 @@ pub fn filter(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
                 val == value
             }
         })
+        .cloned()
         .collect::<Vec<_>>();
 
-    Ok(to_value(arr).unwrap())
+    Ok(Value::Array(arr))
 }
 
 /// Map retrieves an attribute from a list of objects.
 /// The 'attribute' argument specifies what to retrieve.
 pub fn map(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("map", "value", Vec<Value>, value);
+    let arr = get_array!("map", value);
     if arr.is_empty() {
-        return Ok(arr.into());
+        return Ok(Value::Array(Vec::new()));
     }
 
     let attribute = match args.get("attribute") {
@@ -229,14 +243,14 @@ pub fn map(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
     };
 
     let arr = arr
-        .into_iter()
-        .filter_map(|v| match dotted_pointer(&v, &attribute) {
+        .iter()
+        .filter_map(|v| match dotted_pointer(v, &attribute) {
             Some(val) if !val.is_null() => Some(val.clone()),
             _ => None,
         })
         .collect::<Vec<_>>();
 
-    Ok(to_value(arr).unwrap())
+    Ok(Value::Array(arr))
 }
 
 #[inline]
@@ -253,18 +267,18 @@ fn get_index(i: f64, array: &[Value]) -> usize {
 /// and `end` argument to define where to stop (exclusive, default to the length of the array)
 /// `start` and `end` are 0-indexed
 pub fn slice(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let arr = try_get_value!("slice", "value", Vec<Value>, value);
+    let arr = get_array!("slice", value);
     if arr.is_empty() {
-        return Ok(arr.into());
+        return Ok(Value::Array(Vec::new()));
     }
 
     let start = match args.get("start") {
-        Some(val) => get_index(try_get_value!("slice", "start", f64, val), &arr),
+        Some(val) => get_index(try_get_value!("slice", "start", f64, val), arr),
         None => 0,
     };
 
     let mut end = match args.get("end") {
-        Some(val) => get_index(try_get_value!("slice", "end", f64, val), &arr),
+        Some(val) => get_index(try_get_value!("slice", "end", f64, val), arr),
         None => arr.len(),
     };
 
@@ -283,27 +297,21 @@ pub fn slice(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
 /// Concat the array with another one if the `with` parameter is an array or
 /// just append it otherwise
 pub fn concat(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
-    let mut arr = try_get_value!("concat", "value", Vec<Value>, value);
+    let arr = get_array!("concat", value);
 
-    let value = match args.get("with") {
+    let with = match args.get("with") {
         Some(val) => val,
         None => return Err(Error::msg("The `concat` filter has to have a `with` argument")),
     };
 
-    if value.is_array() {
-        match value {
-            Value::Array(vals) => {
-                for val in vals {
-                    arr.push(val.clone());
-                }
-            }
-            _ => unreachable!("Got something other than an array??"),
-        }
-    } else {
-        arr.push(value.clone());
+    let mut out = Vec::with_capacity(arr.len() + with.as_array().map_or(1, Vec::len));
+    out.extend(arr.iter().cloned());
+    match with {
+        Value::Array(vals) => out.extend(vals.iter().cloned()),
+        _ => out.push(with.clone()),
     }
 
-    Ok(to_value(arr).unwrap())
+    Ok(Value::Array(out))
 }
 
 #[cfg(test)]
