@@ -85,6 +85,9 @@ pub fn output_diagnostic(e: OutputError) -> Diagnostic {
     }
 }
 
+/// What delivering a job's files gave: the diagnostics of those that could not be.
+type Delivered = Result<(), Vec<Diagnostic>>;
+
 /// Hands `files` to `sink` as job `job` of stage `stage`; every file that fails is reported.
 pub fn deliver(
     sink: &dyn Sink,
@@ -279,28 +282,38 @@ impl<'a> Renderer<'a> {
             .into_iter()
             .enumerate()
             .map(|(dir, files)| deliver(stage::STATIC, dir, Ok(files)));
-        let pages: Vec<_> = (0..lib.pages.len())
-            .into_par_iter()
-            .filter(|&i| lib.pages[i].meta.render)
-            .map(|i| deliver(stage::PAGES, i, self.render_page(i)))
+        // One parallel pass over every render, with no wait between kinds: a section that
+        // lists every page (the print edition) takes as long as hundreds of pages, and starts
+        // first, while the other threads take the rest.
+        let jobs: Vec<(u8, usize)> = (0..lib.sections.len())
+            .map(|i| (stage::SECTIONS, i))
+            .chain((0..lib.taxonomies.len()).map(|i| (stage::TAXONOMIES, i)))
+            .chain([(stage::FEEDS, 0), (stage::SITE_FILES, 0)])
+            .chain(
+                (0..lib.pages.len())
+                    .filter(|&i| lib.pages[i].meta.render)
+                    .map(|i| (stage::PAGES, i)),
+            )
             .collect();
-        let sections: Vec<_> = (0..lib.sections.len())
+        let mut rendered: Vec<((u8, usize), Delivered)> = jobs
             .into_par_iter()
-            .map(|i| deliver(stage::SECTIONS, i, self.render_section(i)))
+            // Small pieces, so that a thread done early can take work from the others.
+            .with_max_len(8)
+            .map(|(stage, i)| {
+                let r = match stage {
+                    stage::SECTIONS => self.render_section(i),
+                    stage::TAXONOMIES => self.render_taxonomy(i),
+                    stage::FEEDS => self.render_feeds(),
+                    stage::SITE_FILES => self.render_site_files(),
+                    _ => self.render_page(i),
+                };
+                ((stage, i), deliver(stage, i, r))
+            })
             .collect();
-        let taxonomies: Vec<_> = (0..lib.taxonomies.len())
-            .into_par_iter()
-            .map(|i| deliver(stage::TAXONOMIES, i, self.render_taxonomy(i)))
-            .collect();
-        let rest = [
-            deliver(stage::FEEDS, 0, self.render_feeds()),
-            deliver(stage::SITE_FILES, 0, self.render_site_files()),
-        ];
+        // Diagnostics in the order of the stages.
+        rendered.sort_by_key(|(job, _)| *job);
         let diags: Vec<Diagnostic> = statics
-            .chain(pages)
-            .chain(sections)
-            .chain(taxonomies)
-            .chain(rest)
+            .chain(rendered.into_iter().map(|(_, r)| r))
             .filter_map(Result::err)
             .flatten()
             .collect();
