@@ -3,7 +3,6 @@
 //!
 //! `cargo bench --bench hot_paths` (reports under target/criterion/).
 
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -64,7 +63,7 @@ fn markdown_rendering(c: &mut Criterion) {
         .collect();
     let mut diags = Vec::new();
     let config = Config::load(&repo().join("config.toml"), &mut diags).expect("config");
-    let permalinks = HashMap::new();
+    let permalinks = foldhash::HashMap::default();
     let ctx = MarkdownContext {
         config: &config,
         permalink: "https://example.org/practices/x/",

@@ -188,11 +188,11 @@ pub struct LoadCache {
     pub files: crate::content::walk::FileCache,
     /// Rendered Markdown (with its diagnostics) by a hash of everything it depends on; only
     /// for texts without shortcodes, whose output can depend on the whole site.
-    pub markdown: HashMap<u64, MarkdownResult>,
+    pub markdown: foldhash::HashMap<u64, MarkdownResult>,
     /// Files whose Markdown the last build rendered (the others were reused).
     pub markdown_rendered: usize,
     /// Each practice's check, by a hash of its file, the config and the vocabulary.
-    pub practices: HashMap<u64, crate::practice::Checked>,
+    pub practices: foldhash::HashMap<u64, crate::practice::Checked>,
     /// The vocabulary, by a hash of its files.
     pub vocabulary: crate::vocabulary::VocabularyCache,
 }
@@ -204,7 +204,7 @@ enum Changed {
     #[default]
     Unknown,
     /// Only these changed: the other files are not read again.
-    Known(std::collections::HashSet<std::path::PathBuf>),
+    Known(foldhash::HashSet<std::path::PathBuf>),
 }
 
 impl LoadCache {
@@ -231,7 +231,7 @@ impl LoadCache {
     }
 
     /// The paths known to have changed since the last build read the content, if known.
-    pub fn changed(&self) -> Option<&std::collections::HashSet<std::path::PathBuf>> {
+    pub fn changed(&self) -> Option<&foldhash::HashSet<std::path::PathBuf>> {
         match &self.changed {
             Changed::Known(set) => Some(set),
             Changed::Unknown => None,
@@ -261,7 +261,7 @@ pub struct RenderCache {
     pub load: LoadCache,
     /// Hash of the templates and the config the entries were rendered with.
     generation: u64,
-    entries: HashMap<u64, Arc<Entry>>,
+    entries: foldhash::HashMap<u64, Arc<Entry>>,
     /// The search indexes of the last build.
     pub search: crate::search::IndexCache,
     /// Renders reused and renders done by the last build.
@@ -286,11 +286,11 @@ impl RenderCache {
 /// One build's use of a [`RenderCache`]: lookups against the previous build, and the renders
 /// of this build (which become the next cache).
 pub struct Session {
-    previous: HashMap<u64, Arc<Entry>>,
+    previous: foldhash::HashMap<u64, Arc<Entry>>,
     pub recorder: Arc<Recorder>,
     /// The previous build's calls, by call key: does each return what it returned then?
-    still: HashMap<u64, bool>,
-    next: Mutex<HashMap<u64, Arc<Entry>>>,
+    still: foldhash::HashMap<u64, bool>,
+    next: Mutex<foldhash::HashMap<u64, Arc<Entry>>>,
     reused: std::sync::atomic::AtomicUsize,
 }
 
@@ -308,7 +308,7 @@ impl Session {
             previous.clear();
         }
         // Each distinct call is evaluated again once, in parallel, before rendering.
-        let mut calls: HashMap<u64, &Call> = HashMap::new();
+        let mut calls: foldhash::HashMap<u64, &Call> = Default::default();
         for e in previous.values() {
             for c in &e.calls {
                 calls.entry(c.key).or_insert(c);
@@ -323,7 +323,7 @@ impl Session {
             previous,
             recorder,
             still,
-            next: Mutex::new(HashMap::new()),
+            next: Mutex::default(),
             reused: Default::default(),
         }
     }

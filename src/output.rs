@@ -8,7 +8,7 @@
 //! ones (as in Zola), the site's static files win over the theme's, and between two rendered
 //! files the later stage of the build wins (reported as a warning by the build).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -141,7 +141,7 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Which path has which rank, and the rendered paths claimed twice.
 #[derive(Default)]
 struct Claims {
-    ranks: HashMap<String, Rank>,
+    ranks: foldhash::HashMap<String, Rank>,
     collisions: Vec<String>,
 }
 
@@ -224,7 +224,7 @@ pub struct DiskSink {
     old: PathBuf,
     claims: ShardedClaims,
     /// Folders already created in the staging folder.
-    dirs: Mutex<HashSet<String>>,
+    dirs: Mutex<foldhash::HashSet<String>>,
     finished: AtomicBool,
 }
 
@@ -257,7 +257,7 @@ impl DiskSink {
             staging,
             old,
             claims: ShardedClaims::new(),
-            dirs: Mutex::new(HashSet::new()),
+            dirs: Mutex::default(),
             finished: AtomicBool::new(false),
         })
     }

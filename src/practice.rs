@@ -405,7 +405,7 @@ pub fn check_cached(
     vocab: &Vocabulary,
     config: &Config,
     this_year: i64,
-    cache: Option<(&mut HashMap<u64, Checked>, u64)>,
+    cache: Option<(&mut foldhash::HashMap<u64, Checked>, u64)>,
 ) -> Vec<Diagnostic> {
     let base = cache.as_ref().map(|(_, b)| *b);
     let previous = cache.as_ref().map(|(c, _)| &**c);
@@ -440,7 +440,7 @@ pub fn check_cached(
         .collect();
     let mut out = Vec::new();
     let mut nodes: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
-    let mut next = HashMap::new();
+    let mut next = foldhash::HashMap::default();
     for (i, key, (node, diags)) in checked {
         if let Some(k) = key {
             next.insert(k, (node.clone(), diags.clone()));

@@ -104,7 +104,7 @@ impl Site {
         }
         let content_dir = root.join("content");
         // What the watcher saw, as the walk names files.
-        let changed: Option<HashSet<PathBuf>> = cache
+        let changed: Option<foldhash::HashSet<PathBuf>> = cache
             .as_ref()
             .and_then(|c| c.changed())
             .map(|set| set.iter().map(|p| root.join(p)).collect());
@@ -204,7 +204,7 @@ impl Site {
         check_templates_exist(&library, &tera, &mut diags);
 
         // Markdown needs the permalinks of everything and the shortcode templates.
-        let permalinks: Arc<HashMap<String, String>> = library
+        let permalinks: Arc<foldhash::HashMap<String, String>> = library
             .pages
             .iter()
             .map(|p| (p.file.relative.clone(), p.permalink.clone()))
@@ -214,7 +214,7 @@ impl Site {
                     .iter()
                     .map(|s| (s.file.relative.clone(), s.permalink.clone())),
             )
-            .collect::<HashMap<_, _>>()
+            .collect::<foldhash::HashMap<_, _>>()
             .into();
         let cutoff = tera
             .render(
@@ -325,7 +325,7 @@ impl Site {
         let rendered_md = std::sync::atomic::AtomicUsize::new(0);
         // A job's result, and its cache key when it has one.
         let markdown_of = |job: &MarkdownJob| -> (MarkdownResult, Option<u64>) {
-            let key = (caching && !markdown::may_call_shortcodes(job.text)).then(|| {
+            let key = caching.then(|| {
                 let mut h = crate::incremental::hasher();
                 (generation, permalinks_key, job.relative).hash(&mut h);
                 match job.source_key {
@@ -336,10 +336,16 @@ impl Site {
                 h.finish()
             });
             match key.and_then(|k| previous_md.get(&k)) {
+                // Only a text without shortcodes was cached: the same text still has none.
                 Some(r) => (r.clone(), key),
                 None => {
                     rendered_md.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    (render_md(job), key)
+                    let mut result = render_md(job);
+                    if let Some(r) = result.0.as_mut().filter(|_| caching) {
+                        r.html_key = crate::incremental::hash_bytes(r.html.as_bytes());
+                    }
+                    let key = key.filter(|_| !markdown::may_call_shortcodes(job.text));
+                    (result, key)
                 }
             }
         };
@@ -351,7 +357,7 @@ impl Site {
         let section_results = page_results.split_off(library.pages.len());
         drop(jobs);
         let mut previous_md = previous_md;
-        let mut next_md = HashMap::new();
+        let mut next_md = foldhash::HashMap::default();
         for (result, key) in page_results.iter().chain(&section_results) {
             if let Some(k) = key {
                 // A reused result moves to the next cache instead of being copied again.
@@ -368,6 +374,7 @@ impl Site {
             diags.extend(d);
             if let Some(r) = r {
                 p.content = r.html;
+                p.content_key = r.html_key;
                 p.summary = r.summary;
                 p.toc = r.toc;
                 p.internal_links = r.internal_links;
@@ -788,7 +795,7 @@ impl<'a> MarkdownJob<'a> {
 fn with_functions(
     tera: &Arc<tera::Tera>,
     data: &Arc<SiteData>,
-    permalinks: &Arc<HashMap<String, String>>,
+    permalinks: &Arc<foldhash::HashMap<String, String>>,
     recorder: Option<&Arc<Recorder>>,
 ) -> tera::Tera {
     let mut outer = tera::Tera::clone(tera);

@@ -2,7 +2,9 @@
 //! ancestors, siblings, translations, taxonomies). Pure data, built once per build.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::path::Path;
 
 use super::page::Page;
@@ -90,7 +92,7 @@ impl Library {
     }
 
     fn link_sections(&mut self, config: &Config) {
-        let mut subsections: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut subsections: HashMap<usize, Vec<usize>> = HashMap::default();
         for i in 0..self.sections.len() {
             let s = &self.sections[i];
             let index = Self::index_name(config, &s.lang);
@@ -187,7 +189,7 @@ impl Library {
     }
 
     fn link_translations(&mut self) {
-        let mut map: HashMap<String, Vec<Item>> = HashMap::new();
+        let mut map: HashMap<String, Vec<Item>> = HashMap::default();
         for (i, s) in self.sections.iter().enumerate() {
             map.entry(s.file.canonical.clone())
                 .or_default()
@@ -299,7 +301,7 @@ impl Library {
 
     /// Fills backlinks from the internal links that rendering found.
     pub fn fill_backlinks(&mut self) {
-        let mut map: HashMap<String, Vec<Item>> = HashMap::new();
+        let mut map: HashMap<String, Vec<Item>> = HashMap::default();
         for (i, p) in self.pages.iter().enumerate() {
             for (target, _) in &p.internal_links {
                 let v = map.entry(target.clone()).or_default();

@@ -90,6 +90,8 @@ pub struct Page {
     pub reading_time: usize,
     // Filled by the Markdown renderer.
     pub content: std::sync::Arc<str>,
+    /// A hash of `content`, when the preview's Markdown cache made one (0 otherwise).
+    pub content_key: u64,
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
     pub internal_links: Vec<(String, Option<String>)>,

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashMap;
+
 use super::library::{Library, sort_pages};
 use super::section::SortBy;
 use crate::config::{Config, TaxonomyConfig};
@@ -40,6 +42,9 @@ impl Taxonomy {
 /// Term names with their pages, in order of first use.
 type TermPages = Vec<(String, Vec<usize>)>;
 
+/// A taxonomy's terms as they are found, with the position of each name in the list.
+type FoundTerms<'a> = (TermPages, HashMap<&'a str, usize>);
+
 /// Builds every taxonomy of every language. A page using a taxonomy its language does not
 /// declare is an error.
 pub fn build_taxonomies(
@@ -47,11 +52,12 @@ pub fn build_taxonomies(
     config: &Config,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Taxonomy> {
-    // (lang, taxonomy name) -> term name -> pages, in page order.
-    let mut found: BTreeMap<(String, String), TermPages> = BTreeMap::new();
+    // (lang, taxonomy name) -> term name -> pages, in page order. Terms are found through
+    // a map (a page's terms are looked up in time independent of how many terms there are).
+    let mut slots: HashMap<(&str, &str), FoundTerms> = HashMap::default();
     for (code, opts) in &config.languages {
         for t in &opts.taxonomies {
-            found.insert((code.clone(), t.name.clone()), Vec::new());
+            slots.insert((code.as_str(), t.name.as_str()), Default::default());
         }
     }
     for (i, page) in lib.pages.iter().enumerate() {
@@ -59,7 +65,7 @@ pub fn build_taxonomies(
             continue;
         }
         for (name, terms, pos) in &page.meta.taxonomies {
-            let Some(list) = found.get_mut(&(page.lang.clone(), name.clone())) else {
+            let Some((list, index)) = slots.get_mut(&(page.lang.as_str(), name.as_str())) else {
                 diags.push(
                     Diagnostic::error(
                         &page.file.path,
@@ -73,13 +79,20 @@ pub fn build_taxonomies(
                 continue;
             };
             for term in terms {
-                match list.iter_mut().find(|(n, _)| n == term) {
-                    Some((_, pages)) => pages.push(i),
-                    None => list.push((term.clone(), vec![i])),
+                match index.get(term.as_str()) {
+                    Some(&t) => list[t].1.push(i),
+                    None => {
+                        index.insert(term, list.len());
+                        list.push((term.clone(), vec![i]));
+                    }
                 }
             }
         }
     }
+    let found: BTreeMap<(String, String), TermPages> = slots
+        .into_iter()
+        .map(|((lang, name), (terms, _))| ((lang.to_string(), name.to_string()), terms))
+        .collect();
     let mut out = Vec::new();
     for ((lang, name), terms) in found {
         let Some(kind) = config.taxonomy(&lang, &name).cloned() else {

@@ -1,7 +1,7 @@
 //! Reading `content/`: every Markdown file becomes a page or a section; files next to them are
 //! their assets. Files are read and parsed in parallel; every problem is reported.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -176,7 +176,7 @@ pub fn load_content(
 ) -> (Vec<Page>, Vec<Section>, Vec<Diagnostic>) {
     let mut previous = match cache.as_mut() {
         Some((c, key)) if c.config == *key => std::mem::take(&mut c.files),
-        _ => HashMap::new(),
+        _ => HashMap::default(),
     };
     // The watcher is trusted only about what the cache holds.
     let watched = watched.filter(|_| !previous.is_empty());
@@ -223,7 +223,7 @@ pub fn load_content(
         .collect();
     let parsed = loaded.iter().filter(|(_, _, reused)| !reused).count();
     let mut results = Vec::with_capacity(loaded.len());
-    let mut next = HashMap::new();
+    let mut next = HashMap::default();
     for (path, (result, hash, reused)) in md.iter().zip(loaded) {
         // A reused result moves from the last cache to the next (not copied a second time).
         match previous.remove_entry(path).filter(|_| reused) {
@@ -506,7 +506,7 @@ mod tests {
 
         // With a listing kept, an unreported file is not read again.
         write(&page, "+++\ntitle = \"Not read\"\n+++\n");
-        let changed = HashSet::new();
+        let changed = HashSet::default();
         let watched = Watched {
             changed: &changed,
             same_listing: true,

@@ -52,7 +52,7 @@ pub struct MarkdownContext<'a> {
     /// Relative path of the file being rendered (`blog/a.md`), for backlinks.
     pub relative_path: &'a str,
     /// Relative path of every content file → its permalink.
-    pub permalinks: &'a HashMap<String, String>,
+    pub permalinks: &'a foldhash::HashMap<String, String>,
     pub highlighter: Option<&'a Highlighter>,
     pub shortcodes: Option<&'a dyn Shortcodes>,
     /// The `summary-cutoff.html` output, appended to a summary cut mid-paragraph.
@@ -77,6 +77,9 @@ pub enum RawHtml {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rendered {
     pub html: std::sync::Arc<str>,
+    /// A hash of `html` when the caller asked for one (the preview's render keys use it
+    /// instead of hashing every page's HTML on every build), or 0.
+    pub html_key: u64,
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
     /// `@/` links (target relative path, anchor), in order.
@@ -155,7 +158,9 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
 /// Whether `text` may call a shortcode (`{{ name(…) }}` or `{% name(…) %}`): without either
 /// opening, it is rendered the same with or without shortcodes.
 pub fn may_call_shortcodes(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
+    // One pass, by `memchr`: `{` is rare in prose.
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%')))
 }
 
 /// Renders shortcodes: Markdown ones are expanded into the text, HTML ones become placeholders

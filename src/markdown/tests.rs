@@ -12,7 +12,7 @@ fn config(extra: &str) -> Config {
 }
 
 fn render_with(text: &str, config: &Config) -> Result<Rendered, Vec<MarkdownError>> {
-    let mut permalinks = HashMap::new();
+    let mut permalinks = foldhash::HashMap::default();
     permalinks.insert(
         "about.md".to_string(),
         "https://example.org/about/".to_string(),
@@ -105,7 +105,7 @@ fn code_blocks_without_highlighting() {
 
 fn render_html(text: &str, raw_html: RawHtml) -> Result<Rendered, Vec<MarkdownError>> {
     let c = config("");
-    let permalinks = HashMap::new();
+    let permalinks = foldhash::HashMap::default();
     let ctx = MarkdownContext {
         config: &c,
         permalink: "https://example.org/p/",
@@ -264,7 +264,7 @@ impl Shortcodes for HtmlShortcodes {
 
 fn render_shortcodes(text: &str, raw_html: RawHtml) -> Result<Rendered, Vec<MarkdownError>> {
     let c = config("");
-    let permalinks = HashMap::new();
+    let permalinks = foldhash::HashMap::default();
     let ctx = MarkdownContext {
         config: &c,
         permalink: "https://example.org/p/",
@@ -316,7 +316,7 @@ fn html_shortcodes_go_in_text_only() {
 fn highlighting_stops_after_max_highlighted_bytes() {
     // Found by the `markdown` fuzz target: a megabyte of code took 10 s to highlight.
     let c = config("");
-    let permalinks = HashMap::new();
+    let permalinks = foldhash::HashMap::default();
     let highlighter = Highlighter::new("base16-ocean.dark");
     let ctx = MarkdownContext {
         config: &c,
@@ -349,4 +349,24 @@ fn raw_html_keeps_at_most_max_html_tags_per_text() {
         html.matches("&lt;b&gt;").count(),
         MAX_HTML_TAGS + 100 - kept
     );
+}
+
+#[test]
+fn may_call_shortcodes_finds_both_openings_anywhere() {
+    for text in ["{{ x() }}", "a {% x() %}", "é{{", "{%", "text {{\n"] {
+        assert!(may_call_shortcodes(text), "{text:?}");
+    }
+    for text in [
+        "",
+        "{",
+        "a { b } c",
+        "{ {",
+        "{}",
+        "text}}",
+        "%}",
+        "é{",
+        "{\n{",
+    ] {
+        assert!(!may_call_shortcodes(text), "{text:?}");
+    }
 }

@@ -113,7 +113,11 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
     match f {
         Field::RelativePath => p.file.relative.hash(h),
         Field::ColocatedPath => p.file.colocated_path.hash(h),
-        Field::Content => p.content.hash(h),
+        // The preview hashed it once, when its Markdown was rendered.
+        Field::Content => match p.content_key {
+            0 => p.content.hash(h),
+            key => key.hash(h),
+        },
         Field::Permalink => p.permalink.hash(h),
         Field::Slug => p.slug.hash(h),
         Field::Ancestors => p.ancestors.hash(h),

@@ -63,7 +63,7 @@ pub struct MarkdownFilter {
     /// The templates with the site functions but not this filter, for shortcodes inside the
     /// text: made the first time a text may call one.
     pub shortcodes: OnceLock<Tera>,
-    pub permalinks: Arc<HashMap<String, String>>,
+    pub permalinks: Arc<foldhash::HashMap<String, String>>,
 }
 
 impl MarkdownFilter {

@@ -10,8 +10,6 @@
 //! HTML is escaped (practices), every element and attribute is one that Markdown itself
 //! writes: raw HTML never gets through.
 
-use std::collections::HashMap;
-
 use proptest::prelude::*;
 
 use compendium::config::Config;
@@ -110,7 +108,7 @@ pub struct Env {
     config: Config,
     tera: tera::Tera,
     highlighter: Highlighter,
-    permalinks: HashMap<String, String>,
+    permalinks: foldhash::HashMap<String, String>,
 }
 
 impl Env {
@@ -125,7 +123,7 @@ impl Env {
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(SHORTCODES.iter().copied())
             .expect("templates");
-        let mut permalinks = HashMap::new();
+        let mut permalinks = foldhash::HashMap::default();
         permalinks.insert(
             "about.md".to_string(),
             "https://example.org/about/".to_string(),
