@@ -250,7 +250,7 @@ impl LoadCache {
 
 /// What rendering one file's Markdown gave.
 pub type MarkdownResult = (
-    Option<crate::markdown::Rendered>,
+    Option<Arc<crate::markdown::Rendered>>,
     Vec<crate::diagnostics::Diagnostic>,
 );
 
@@ -288,8 +288,9 @@ impl RenderCache {
 pub struct Session {
     previous: foldhash::HashMap<u64, Arc<Entry>>,
     pub recorder: Arc<Recorder>,
-    /// The previous build's calls, by call key: does each return what it returned then?
-    still: foldhash::HashMap<u64, bool>,
+    /// The previous build's calls (by call key) that no longer return what they returned
+    /// then: after a small edit, few or none, so that most reused renders check nothing.
+    changed: foldhash::HashSet<u64>,
     next: Mutex<foldhash::HashMap<u64, Arc<Entry>>>,
     reused: std::sync::atomic::AtomicUsize,
 }
@@ -315,15 +316,18 @@ impl Session {
             }
         }
         let calls: Vec<&Call> = calls.into_values().collect();
-        let still = calls
+        let changed = calls
             .par_iter()
-            .map(|c| (c.key, still_returns(&functions, c)))
+            .filter(|c| !still_returns(&functions, c))
+            .map(|c| c.key)
             .collect();
+        // As large as the last build's: reused renders are added without growing it.
+        let next = foldhash::HashMap::with_capacity_and_hasher(previous.len(), Default::default());
         Session {
             previous,
             recorder,
-            still,
-            next: Mutex::default(),
+            changed,
+            next: Mutex::new(next),
             reused: Default::default(),
         }
     }
@@ -364,9 +368,7 @@ impl Session {
         render: impl FnOnce() -> tera::Result<String>,
     ) -> tera::Result<Arc<str>> {
         if let Some(e) = self.previous.get(&key)
-            && e.calls
-                .iter()
-                .all(|c| self.still.get(&c.key) == Some(&true))
+            && (self.changed.is_empty() || e.calls.iter().all(|c| !self.changed.contains(&c.key)))
         {
             if let (Some(before), Some(now)) = (e.check, check) {
                 assert_eq!(

@@ -385,7 +385,7 @@ fn external_links(site: &compendium::Site, timeout: Duration) -> Vec<Diagnostic>
         by_url.push((url.to_string(), path.to_path_buf(), pos));
     };
     for p in &site.library.pages {
-        for u in &p.external_links {
+        for u in &p.markdown.external_links {
             add(u, &p.file.path, &p.source);
         }
         if let Some(sources) = p.meta.extra.get("sources").and_then(|s| s.as_array()) {

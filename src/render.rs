@@ -323,7 +323,7 @@ impl<'a> Renderer<'a> {
     fn render_page(&self, i: usize) -> Rendered {
         let lib = self.library;
         let page = &lib.pages[i];
-        let template = page.meta.template.as_deref().unwrap_or("page.html");
+        let template = page.template.as_deref().unwrap_or("page.html");
         let fields = self.reads(template).fields;
         let key = |h: &mut KeyHasher| {
             (&page.lang, &page.permalink, &page.path).hash(h);

@@ -290,7 +290,7 @@ pub fn documents(
             url: page.permalink.clone(),
             title: page.meta.title.clone().unwrap_or_default(),
             description: page.meta.description.clone().unwrap_or_default(),
-            body: text(&page.content),
+            body: text(&page.markdown.html),
             theme_labels: theme.iter().map(|id| label(Kind::Theme, id)).collect(),
             country_names: country.iter().map(|id| label(Kind::Country, id)).collect(),
             implementers: names("implementers"),

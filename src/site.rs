@@ -203,19 +203,6 @@ impl Site {
         };
         check_templates_exist(&library, &tera, &mut diags);
 
-        // Markdown needs the permalinks of everything and the shortcode templates.
-        let permalinks: Arc<foldhash::HashMap<String, String>> = library
-            .pages
-            .iter()
-            .map(|p| (p.file.relative.clone(), p.permalink.clone()))
-            .chain(
-                library
-                    .sections
-                    .iter()
-                    .map(|s| (s.file.relative.clone(), s.permalink.clone())),
-            )
-            .collect::<foldhash::HashMap<_, _>>()
-            .into();
         let cutoff = tera
             .render(
                 &templates::resolve(&tera, "summary-cutoff.html"),
@@ -229,7 +216,7 @@ impl Site {
             shortcode_site.get_or_init(|| {
                 let snapshot = Arc::new(library.clone());
                 let pre_data = SiteData::new(root, &config, snapshot, &vocabulary);
-                let tera_md = with_functions(&tera, &pre_data, &permalinks, None);
+                let tera_md = with_functions(&tera, &pre_data, None);
                 (pre_data, tera_md)
             })
         };
@@ -269,7 +256,7 @@ impl Site {
                 config: &config,
                 permalink,
                 relative_path: relative,
-                permalinks: &permalinks,
+                permalinks: &library,
                 highlighter: highlighter.as_ref(),
                 shortcodes: sc.as_ref().map(|s| s as &dyn markdown::Shortcodes),
                 summary_cutoff: &cutoff,
@@ -340,12 +327,12 @@ impl Site {
                 Some(r) => (r.clone(), key),
                 None => {
                     rendered_md.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let mut result = render_md(job);
-                    if let Some(r) = result.0.as_mut().filter(|_| caching) {
+                    let (mut rendered, diags) = render_md(job);
+                    if let Some(r) = rendered.as_mut().filter(|_| caching) {
                         r.html_key = crate::incremental::hash_bytes(r.html.as_bytes());
                     }
                     let key = key.filter(|_| !markdown::may_call_shortcodes(job.text));
-                    (result, key)
+                    ((rendered.map(Arc::new), diags), key)
                 }
             }
         };
@@ -373,21 +360,16 @@ impl Site {
         for (p, ((r, d), _)) in library.pages.iter_mut().zip(page_results) {
             diags.extend(d);
             if let Some(r) = r {
-                p.content = r.html;
-                p.content_key = r.html_key;
-                p.summary = r.summary;
-                p.toc = r.toc;
-                p.internal_links = r.internal_links;
-                p.external_links = r.external_links;
+                p.markdown = r;
             }
         }
         for (s, ((r, d), _)) in library.sections.iter_mut().zip(section_results) {
             diags.extend(d);
             if let Some(r) = r {
-                s.content = r.html;
-                s.toc = r.toc;
-                s.internal_links = r.internal_links;
-                s.external_links = r.external_links;
+                s.content = r.html.clone();
+                s.toc = r.toc.clone();
+                s.internal_links = r.internal_links.clone();
+                s.external_links = r.external_links.clone();
             }
         }
         check_anchors(&library, &mut diags);
@@ -402,7 +384,7 @@ impl Site {
         }
         drop(shortcode_site);
         let recorder = options.record_calls.then(|| Arc::new(Recorder::default()));
-        let tera = with_functions(&tera, &data, &permalinks, recorder.as_ref());
+        let tera = with_functions(&tera, &data, recorder.as_ref());
         let (errors, warnings): (Vec<_>, Vec<_>) =
             diags.into_iter().partition(Diagnostic::is_error);
         if !errors.is_empty() {
@@ -795,7 +777,6 @@ impl<'a> MarkdownJob<'a> {
 fn with_functions(
     tera: &Arc<tera::Tera>,
     data: &Arc<SiteData>,
-    permalinks: &Arc<foldhash::HashMap<String, String>>,
     recorder: Option<&Arc<Recorder>>,
 ) -> tera::Tera {
     let mut outer = tera::Tera::clone(tera);
@@ -807,7 +788,6 @@ fn with_functions(
             templates: tera.clone(),
             recorder: recorder.cloned(),
             shortcodes: std::sync::OnceLock::new(),
-            permalinks: permalinks.clone(),
         },
     );
     outer
@@ -822,7 +802,7 @@ fn check_templates_exist(lib: &Library, tera: &tera::Tera, diags: &mut Vec<Diagn
     };
     for p in lib.pages.iter().filter(|p| p.meta.render) {
         check(
-            p.meta.template.as_deref().unwrap_or("page.html"),
+            p.template.as_deref().unwrap_or("page.html"),
             &p.file.path,
             &p.source,
             diags,
@@ -854,7 +834,7 @@ fn check_anchors(lib: &Library, diags: &mut Vec<Diagnostic>) {
     }
     let target_has = |rel: &str, anchor: &str| -> bool {
         let (toc, html) = if let Some(i) = lib.find_page(rel) {
-            (&lib.pages[i].toc, &lib.pages[i].content)
+            (&lib.pages[i].markdown.toc, &lib.pages[i].markdown.html)
         } else if let Some(i) = lib.find_section(rel) {
             (&lib.sections[i].toc, &lib.sections[i].content)
         } else {
@@ -880,7 +860,7 @@ fn check_anchors(lib: &Library, diags: &mut Vec<Diagnostic>) {
         }
     };
     for p in &lib.pages {
-        check(&p.internal_links, &p.file.path, &p.source);
+        check(&p.markdown.internal_links, &p.file.path, &p.source);
     }
     for s in &lib.sections {
         check(&s.internal_links, &s.file.path, &s.source);

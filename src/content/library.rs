@@ -1,8 +1,8 @@
 //! The library: all pages and sections of a site, linked together (sections and their pages,
 //! ancestors, siblings, translations, taxonomies). Pure data, built once per build.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 use std::path::Path;
@@ -12,6 +12,17 @@ use super::section::{Section, SortBy};
 use super::taxonomy::{Taxonomy, build_taxonomies};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
+
+/// Where the pages of one folder and language belong ([`Library::placement`]).
+#[derive(Default)]
+struct Placement {
+    /// The sections listing them, nearest first.
+    sections: Vec<usize>,
+    /// Their ancestors (those of the farthest section), if a section holds them.
+    ancestors: Option<Vec<String>>,
+    /// The `page_template` they inherit.
+    template: Option<String>,
+}
 
 /// A page or a section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,11 +78,29 @@ impl Library {
         lib.link_sections(config);
         lib.link_pages(config);
         lib.sort_and_link_siblings();
-        if config.is_multilingual() {
-            lib.link_translations();
+        // Three passes that only read the pages, each over all of them: side by side.
+        let (translations, (collisions, (taxonomies, taxonomy_diags))) = rayon::join(
+            || config.is_multilingual().then(|| lib.translations_map()),
+            || {
+                rayon::join(
+                    || {
+                        let mut d = Vec::new();
+                        lib.check_collisions(&mut d);
+                        d
+                    },
+                    || {
+                        let mut d = Vec::new();
+                        (build_taxonomies(&lib, config, &mut d), d)
+                    },
+                )
+            },
+        );
+        if let Some(t) = translations {
+            lib.translations = t;
         }
-        lib.check_collisions(diags);
-        lib.taxonomies = build_taxonomies(&lib, config, diags);
+        diags.extend(collisions);
+        diags.extend(taxonomy_diags);
+        lib.taxonomies = taxonomies;
         lib
     }
 
@@ -134,43 +163,67 @@ impl Library {
     }
 
     fn link_pages(&mut self, config: &Config) {
+        // Pages of one folder and language share their sections, ancestors and inherited
+        // template: found once per folder, not once per page.
+        let mut by_folder: HashMap<(String, String), Placement> = HashMap::default();
         for i in 0..self.pages.len() {
             if !self.pages[i].meta.render {
                 continue;
             }
-            let lang = self.pages[i].lang.clone();
-            let index = Self::index_name(config, &lang);
-            let mut folder = self.pages[i].file.parent.clone();
-            loop {
-                let rel = Self::section_rel(&folder, &index);
-                let Some(&s) = self.section_by_rel.get(&rel) else {
-                    break;
-                };
+            let key = (
+                self.pages[i].file.parent.clone(),
+                self.pages[i].lang.clone(),
+            );
+            let placement = match by_folder.get(&key) {
+                Some(p) => p,
+                None => {
+                    let p = self.placement(config, &key.0, &key.1);
+                    by_folder.entry(key).or_insert(p)
+                }
+            };
+            for &s in &placement.sections {
                 self.sections[s].pages.push(i);
-                let mut ancestors = self.sections[s].ancestors.clone();
-                ancestors.push(rel);
-                if self.pages[i].meta.template.is_none() {
-                    for a in ancestors.iter().rev() {
-                        let tpl = self
-                            .section_by_rel
-                            .get(a)
-                            .and_then(|&si| self.sections[si].meta.page_template.clone());
-                        if tpl.is_some() {
-                            self.pages[i].meta.template = tpl;
-                            break;
-                        }
-                    }
-                }
-                self.pages[i].ancestors = ancestors;
-                if !self.sections[s].meta.transparent || folder.is_empty() {
-                    break;
-                }
-                folder = folder
-                    .rsplit_once('/')
-                    .map(|(f, _)| f.to_string())
-                    .unwrap_or_default();
+            }
+            if let Some(ancestors) = &placement.ancestors {
+                self.pages[i].ancestors = ancestors.clone();
+            }
+            if self.pages[i].template.is_none() {
+                self.pages[i].template = placement.template.clone();
             }
         }
+    }
+
+    /// Where the pages of `folder` in `lang` go: the section holding them, and those above it
+    /// while sections are transparent.
+    fn placement(&self, config: &Config, folder: &str, lang: &str) -> Placement {
+        let index = Self::index_name(config, lang);
+        let mut folder = folder.to_string();
+        let mut placement = Placement::default();
+        loop {
+            let rel = Self::section_rel(&folder, &index);
+            let Some(&s) = self.section_by_rel.get(&rel) else {
+                break;
+            };
+            placement.sections.push(s);
+            let mut ancestors = self.sections[s].ancestors.clone();
+            ancestors.push(rel);
+            if placement.template.is_none() {
+                placement.template = ancestors.iter().rev().find_map(|a| {
+                    self.section_by_rel
+                        .get(a)
+                        .and_then(|&si| self.sections[si].meta.page_template.clone())
+                });
+            }
+            placement.ancestors = Some(ancestors);
+            if !self.sections[s].meta.transparent || folder.is_empty() {
+                break;
+            }
+            folder = folder
+                .rsplit_once('/')
+                .map(|(f, _)| f.to_string())
+                .unwrap_or_default();
+        }
+        placement
     }
 
     fn sort_and_link_siblings(&mut self) {
@@ -188,7 +241,7 @@ impl Library {
         }
     }
 
-    fn link_translations(&mut self) {
+    fn translations_map(&self) -> HashMap<String, Vec<Item>> {
         let mut map: HashMap<String, Vec<Item>> = HashMap::default();
         for (i, s) in self.sections.iter().enumerate() {
             map.entry(s.file.canonical.clone())
@@ -202,13 +255,14 @@ impl Library {
                     .push(Item::Page(i));
             }
         }
-        self.translations = map;
+        map
     }
 
     fn check_collisions(&self, diags: &mut Vec<Diagnostic>) {
-        // URL → (file, its text, what in the text makes that URL).
+        // URL → (file, its text, what in the text makes that URL). Paths are borrowed, and
+        // only the URLs claimed twice are sorted (for the order of the diagnostics).
         type Claim<'a> = (&'a Path, &'a str, Option<String>);
-        let mut claims: BTreeMap<String, Vec<Claim<'_>>> = BTreeMap::new();
+        let mut claims: HashMap<Cow<'_, str>, Vec<Claim<'_>>> = HashMap::default();
         for p in self.pages.iter().filter(|p| p.meta.render) {
             let key = if p.meta.path.is_some() {
                 Some("path".to_string())
@@ -216,34 +270,34 @@ impl Library {
                 p.meta.slug.as_ref().map(|_| "slug".to_string())
             };
             claims
-                .entry(p.path.clone())
+                .entry(Cow::Borrowed(p.path.as_str()))
                 .or_default()
                 .push((&p.file.path, &p.source, key));
             for a in &p.meta.aliases {
-                claims.entry(normalize_alias(a)).or_default().push((
-                    &p.file.path,
-                    &p.source,
-                    Some(format!("\"{a}\"")),
-                ));
+                claims
+                    .entry(Cow::Owned(normalize_alias(a)))
+                    .or_default()
+                    .push((&p.file.path, &p.source, Some(format!("\"{a}\""))));
             }
         }
         for s in self.sections.iter().filter(|s| s.meta.render) {
             claims
-                .entry(s.path.clone())
+                .entry(Cow::Borrowed(s.path.as_str()))
                 .or_default()
                 .push((&s.file.path, &s.source, None));
             for a in &s.meta.aliases {
-                claims.entry(normalize_alias(a)).or_default().push((
-                    &s.file.path,
-                    &s.source,
-                    Some(format!("\"{a}\"")),
-                ));
+                claims
+                    .entry(Cow::Owned(normalize_alias(a)))
+                    .or_default()
+                    .push((&s.file.path, &s.source, Some(format!("\"{a}\""))));
             }
         }
-        for (url, files) in claims {
-            if files.len() < 2 {
-                continue;
-            }
+        let mut collided: Vec<_> = claims
+            .into_iter()
+            .filter(|(_, files)| files.len() > 1)
+            .collect();
+        collided.sort_by(|a, b| a.0.cmp(&b.0));
+        for (url, files) in collided {
             for (f, source, needle) in &files {
                 let others: Vec<String> = files
                     .iter()
@@ -303,7 +357,7 @@ impl Library {
     pub fn fill_backlinks(&mut self) {
         let mut map: HashMap<String, Vec<Item>> = HashMap::default();
         for (i, p) in self.pages.iter().enumerate() {
-            for (target, _) in &p.internal_links {
+            for (target, _) in &p.markdown.internal_links {
                 let v = map.entry(target.clone()).or_default();
                 if !v.contains(&Item::Page(i)) {
                     v.push(Item::Page(i));
@@ -350,22 +404,30 @@ pub fn sort_pages(all: &[Page], pages: Vec<usize>, sort_by: SortBy) -> Vec<usize
             }
         })
         .collect();
+    // By date: the keys are taken once, next to the indices, rather than read through each
+    // page at every comparison (taxonomy terms and sections sort thousands of pages).
+    let moment = |i: usize| {
+        let m = &all[i].meta;
+        let date = m.date.as_ref().map(|d| d.datetime);
+        match sort_by {
+            SortBy::UpdateDate => std::cmp::max(date, m.updated.as_ref().map(|d| d.datetime)),
+            _ => date,
+        }
+    };
+    if matches!(sort_by, SortBy::Date | SortBy::UpdateDate) {
+        let mut keyed: Vec<(std::cmp::Reverse<_>, usize)> = keep
+            .into_iter()
+            .map(|i| (std::cmp::Reverse(moment(i)), i))
+            .collect();
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| all[*a].permalink.cmp(&all[*b].permalink))
+        });
+        return keyed.into_iter().map(|(_, i)| i).collect();
+    }
     keep.sort_by(|&a, &b| {
         let (pa, pb) = (&all[a], &all[b]);
         let ord = match sort_by {
-            SortBy::Date => cmp_opt(
-                &pb.meta.date.as_ref().map(|d| d.datetime),
-                &pa.meta.date.as_ref().map(|d| d.datetime),
-            ),
-            SortBy::UpdateDate => {
-                let key = |p: &Page| {
-                    std::cmp::max(
-                        p.meta.date.as_ref().map(|d| d.datetime),
-                        p.meta.updated.as_ref().map(|d| d.datetime),
-                    )
-                };
-                key(pb).cmp(&key(pa))
-            }
             SortBy::Title => lexical_sort::natural_lexical_cmp(
                 pa.meta.title.as_deref().unwrap_or(""),
                 pb.meta.title.as_deref().unwrap_or(""),
@@ -373,13 +435,10 @@ pub fn sort_pages(all: &[Page], pages: Vec<usize>, sort_by: SortBy) -> Vec<usize
             SortBy::TitleBytes => pa.meta.title.cmp(&pb.meta.title),
             SortBy::Weight => pa.meta.weight.cmp(&pb.meta.weight),
             SortBy::Slug => lexical_sort::natural_lexical_cmp(&pa.slug, &pb.slug),
-            SortBy::None => Ordering::Equal,
+            // Sorted above.
+            SortBy::Date | SortBy::UpdateDate | SortBy::None => Ordering::Equal,
         };
         ord.then_with(|| pa.permalink.cmp(&pb.permalink))
     });
     keep
-}
-
-fn cmp_opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
-    a.cmp(b)
 }

@@ -10,7 +10,6 @@ use super::file_info::FileInfo;
 use super::front_matter::Node;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Position};
-use crate::markdown::Heading;
 
 /// What a page's front matter says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,8 +62,13 @@ impl PageMeta {
 /// A page, as loaded and then completed by the library and the Markdown renderer.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
-    pub file: FileInfo,
-    pub meta: PageMeta,
+    /// Shared: they do not change once the file is read, and the preview's next build copies
+    /// every page it did not read again.
+    pub file: std::sync::Arc<FileInfo>,
+    pub meta: std::sync::Arc<PageMeta>,
+    /// The template that renders the page: its own `template`, or the `page_template` of the
+    /// nearest section above that has one (set by the library).
+    pub template: Option<String>,
     pub lang: String,
     /// The whole file, kept for diagnostics.
     pub source: std::sync::Arc<str>,
@@ -73,6 +77,9 @@ pub struct Page {
     /// A hash of the file's bytes, made when the preview's cache read it (0 otherwise): its
     /// Markdown's cache key uses it instead of hashing the whole file on every build.
     pub source_key: u64,
+    /// A hash of `meta.extra`, made with `source_key` (0 otherwise): render keys use it
+    /// instead of hashing every page's `extra` on every build.
+    pub extra_key: u64,
     pub slug: String,
     /// Site path, always starting and ending with `/`.
     pub path: String,
@@ -88,14 +95,10 @@ pub struct Page {
     pub higher: Option<usize>,
     pub word_count: usize,
     pub reading_time: usize,
-    // Filled by the Markdown renderer.
-    pub content: std::sync::Arc<str>,
-    /// A hash of `content`, when the preview's Markdown cache made one (0 otherwise).
-    pub content_key: u64,
-    pub summary: Option<String>,
-    pub toc: Vec<Heading>,
-    pub internal_links: Vec<(String, Option<String>)>,
-    pub external_links: Vec<String>,
+    /// What the Markdown renderer made of the body: HTML (and its hash, in the preview),
+    /// summary, table of contents, links. Shared with the preview's Markdown cache: the next
+    /// build does not copy it.
+    pub markdown: std::sync::Arc<crate::markdown::Rendered>,
 }
 
 impl Page {
@@ -118,7 +121,7 @@ impl Page {
         let mut slug_source = file_slug_source.clone();
         if let Some(date) = date_part {
             if self.meta.date.is_none() {
-                self.meta.date = DateValue::parse(date);
+                std::sync::Arc::make_mut(&mut self.meta).date = DateValue::parse(date);
             }
             if let Some(rest) = rest
                 && !config.slugify.paths_keep_dates

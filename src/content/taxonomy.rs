@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
-use super::library::{Library, sort_pages};
-use super::section::SortBy;
+use super::library::Library;
 use crate::config::{Config, TaxonomyConfig};
 use crate::diagnostics::Diagnostic;
 
@@ -93,6 +92,24 @@ pub fn build_taxonomies(
         .into_iter()
         .map(|((lang, name), (terms, _))| ((lang.to_string(), name.to_string()), terms))
         .collect();
+    // Terms list their pages newest first (as `sort_pages` by date, permalinks breaking
+    // ties), then the undated ones: every page's place in that order is found once, and each
+    // term sorts its pages by it.
+    let mut dated: Vec<usize> = (0..lib.pages.len())
+        .filter(|&i| lib.pages[i].meta.date.is_some())
+        .collect();
+    dated.sort_by_cached_key(|&i| {
+        let p = &lib.pages[i];
+        (
+            std::cmp::Reverse(p.meta.date.as_ref().map(|d| d.datetime)),
+            p.permalink.as_str(),
+            i,
+        )
+    });
+    let mut rank = vec![usize::MAX; lib.pages.len()];
+    for (r, &i) in dated.iter().enumerate() {
+        rank[i] = r;
+    }
     let mut out = Vec::new();
     for ((lang, name), terms) in found {
         let Some(kind) = config.taxonomy(&lang, &name).cloned() else {
@@ -105,12 +122,10 @@ pub fn build_taxonomies(
             .into_iter()
             .map(|(term, pages)| {
                 let slug = config.slugify.taxonomy(&term);
-                let mut sorted = sort_pages(&lib.pages, pages.clone(), SortBy::Date);
-                sorted.extend(
-                    pages
-                        .into_iter()
-                        .filter(|p| lib.pages[*p].meta.date.is_none()),
-                );
+                let (mut sorted, undated): (Vec<usize>, Vec<usize>) =
+                    pages.into_iter().partition(|&p| rank[p] != usize::MAX);
+                sorted.sort_unstable_by_key(|&p| rank[p]);
+                sorted.extend(undated);
                 let tpath = format!("{path}{slug}/");
                 TaxonomyTerm {
                     permalink: config.make_permalink(&tpath),

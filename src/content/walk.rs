@@ -84,7 +84,12 @@ pub enum Loaded {
 impl Loaded {
     fn set_source_key(&mut self, key: u64) {
         match self {
-            Loaded::Page(p) => p.source_key = key,
+            Loaded::Page(p) => {
+                p.source_key = key;
+                let mut h = crate::incremental::hasher();
+                crate::incremental::hash_json(&p.meta.extra, &mut h);
+                p.extra_key = std::hash::Hasher::finish(&h);
+            }
             Loaded::Section(s) => s.source_key = key,
         }
     }
@@ -174,32 +179,40 @@ pub fn load_content(
     mut cache: Option<(&mut FileCache, u64)>,
     watched: Option<Watched>,
 ) -> (Vec<Page>, Vec<Section>, Vec<Diagnostic>) {
-    let mut previous = match cache.as_mut() {
-        Some((c, key)) if c.config == *key => std::mem::take(&mut c.files),
-        _ => HashMap::default(),
-    };
-    // The watcher is trusted only about what the cache holds.
-    let watched = watched.filter(|_| !previous.is_empty());
-    let files = match (cache.as_mut(), watched) {
-        (Some((c, _)), Some(w)) if w.same_listing => std::mem::take(&mut c.listed),
-        _ => list_files(content_dir, &config.ignored_content),
-    };
-    if let Some((c, _)) = cache.as_mut() {
-        c.listed = files.clone();
+    // The cache is updated in place: after an edit, only the files read again change in it.
+    if let Some((c, key)) = cache.as_mut()
+        && c.config != *key
+    {
+        c.files.clear();
+        c.config = *key;
     }
-    let (md, other): (Vec<_>, Vec<_>) = files
-        .into_iter()
+    // The watcher is trusted only about what the cache holds.
+    let watched = watched.filter(|_| cache.as_ref().is_some_and(|(c, _)| !c.files.is_empty()));
+    let (files, same_listing) = match (cache.as_mut(), watched) {
+        (Some((c, _)), Some(w)) if w.same_listing => (std::mem::take(&mut c.listed), true),
+        _ => (list_files(content_dir, &config.ignored_content), false),
+    };
+    let (md, other): (Vec<&PathBuf>, Vec<&PathBuf>) = files
+        .iter()
         .partition(|p| p.extension().is_some_and(|e| e == "md"));
-    let caching = cache.is_some();
+    // After an edit, a handful of files: looked through rather than hashed for every file.
+    let seen_changed = |w: &Watched, p: &Path| {
+        if w.changed.len() <= 16 {
+            w.changed.iter().any(|c| c == p)
+        } else {
+            w.changed.contains(p)
+        }
+    };
+    let previous = cache.as_ref().map(|(c, _)| &c.files);
     // (result, hash of the file's bytes when caching, reused?)
     let loaded: Vec<(FileResult, Option<u64>, bool)> = md
         .par_iter()
-        .map(|p| {
-            if !caching {
+        .map(|&p| {
+            let Some(previous) = previous else {
                 return (load_file(p, content_dir, config), None, false);
-            }
-            if let Some(w) = watched
-                && !w.changed.contains(p)
+            };
+            if let Some(w) = &watched
+                && !seen_changed(w, p)
                 && let Some((before, result)) = previous.get(p)
             {
                 return (result.clone(), Some(*before), true);
@@ -223,25 +236,28 @@ pub fn load_content(
         .collect();
     let parsed = loaded.iter().filter(|(_, _, reused)| !reused).count();
     let mut results = Vec::with_capacity(loaded.len());
-    let mut next = HashMap::default();
-    for (path, (result, hash, reused)) in md.iter().zip(loaded) {
-        // A reused result moves from the last cache to the next (not copied a second time).
-        match previous.remove_entry(path).filter(|_| reused) {
-            Some((path, entry)) => {
-                next.insert(path, entry);
-            }
-            None => {
-                if let Some(h) = hash {
-                    next.insert(path.clone(), (h, result.clone()));
+    if let Some((c, _)) = cache.as_mut() {
+        for (path, (result, hash, reused)) in md.iter().zip(loaded) {
+            if !reused {
+                match hash {
+                    Some(h) => {
+                        c.files.insert((*path).clone(), (h, result.clone()));
+                    }
+                    None => {
+                        c.files.remove(*path);
+                    }
                 }
             }
+            results.push(result);
         }
-        results.push(result);
-    }
-    if let Some((c, key)) = cache {
-        c.config = key;
-        c.files = next;
+        // Files gone since the last listing leave the cache.
+        if !same_listing {
+            let listed: HashSet<&Path> = md.iter().map(|p| p.as_path()).collect();
+            c.files.retain(|p, _| listed.contains(p.as_path()));
+        }
         c.parsed = parsed;
+    } else {
+        results.extend(loaded.into_iter().map(|(result, _, _)| result));
     }
 
     let mut pages = Vec::new();
@@ -287,6 +303,9 @@ pub fn load_content(
                 section.assets.push(format!("/{r}"));
             }
         }
+    }
+    if let Some((c, _)) = cache {
+        c.listed = files;
     }
     (pages, sections, diags)
 }
@@ -413,8 +432,9 @@ fn parse_file(path: &Path, bytes: Vec<u8>, content_dir: &Path, config: &Config) 
         let (meta, d) = PageMeta::read(&node, &source, &shown);
         diags.extend(d);
         let mut p = Page {
-            file,
-            meta,
+            file: file.into(),
+            template: meta.template.clone(),
+            meta: meta.into(),
             lang,
             source: source.into(),
             body_offset,

@@ -44,6 +44,23 @@ pub trait Shortcodes: Sync {
     ) -> Result<String, String>;
 }
 
+/// The permalinks of the site's content files, by path relative to `content/` (`@/` links).
+pub trait Permalinks: Sync {
+    fn permalink(&self, relative: &str) -> Option<&str>;
+}
+
+impl Permalinks for foldhash::HashMap<String, String> {
+    fn permalink(&self, relative: &str) -> Option<&str> {
+        self.get(relative).map(String::as_str)
+    }
+}
+
+impl Permalinks for crate::content::Library {
+    fn permalink(&self, relative: &str) -> Option<&str> {
+        self.permalink_of(relative)
+    }
+}
+
 /// What rendering one piece of Markdown needs to know.
 pub struct MarkdownContext<'a> {
     pub config: &'a Config,
@@ -52,7 +69,7 @@ pub struct MarkdownContext<'a> {
     /// Relative path of the file being rendered (`blog/a.md`), for backlinks.
     pub relative_path: &'a str,
     /// Relative path of every content file → its permalink.
-    pub permalinks: &'a foldhash::HashMap<String, String>,
+    pub permalinks: &'a dyn Permalinks,
     pub highlighter: Option<&'a Highlighter>,
     pub shortcodes: Option<&'a dyn Shortcodes>,
     /// The `summary-cutoff.html` output, appended to a summary cut mid-paragraph.
@@ -389,12 +406,12 @@ fn resolve_link(
             });
             return "#".to_string();
         }
-        return match ctx.permalinks.get(path) {
+        return match ctx.permalinks.permalink(path) {
             Some(p) => {
                 out.internal_links.push((path.to_string(), anchor.clone()));
                 match anchor {
                     Some(a) => format!("{p}#{a}"),
-                    None => p.clone(),
+                    None => p.to_string(),
                 }
             }
             None => {

@@ -79,7 +79,7 @@ fn field(lib: &Library, p: &crate::content::Page, f: Field) -> Json {
     match f {
         Field::RelativePath => json!(p.file.relative),
         Field::ColocatedPath => json!(p.file.colocated_path),
-        Field::Content => json!(p.content),
+        Field::Content => json!(p.markdown.html),
         Field::Permalink => json!(p.permalink),
         Field::Slug => json!(p.slug),
         Field::Ancestors => json!(p.ancestors),
@@ -95,8 +95,8 @@ fn field(lib: &Library, p: &crate::content::Page, f: Field) -> Json {
         Field::Extra => p.meta.extra.clone(),
         Field::Path => json!(p.path),
         Field::Components => json!(p.components),
-        Field::Summary => json!(p.summary),
-        Field::Toc => json!(p.toc),
+        Field::Summary => json!(p.markdown.summary),
+        Field::Toc => json!(p.markdown.toc),
         Field::WordCount => json!(p.word_count),
         Field::ReadingTime => json!(p.reading_time),
         Field::Assets => json!(p.assets),
@@ -114,8 +114,8 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
         Field::RelativePath => p.file.relative.hash(h),
         Field::ColocatedPath => p.file.colocated_path.hash(h),
         // The preview hashed it once, when its Markdown was rendered.
-        Field::Content => match p.content_key {
-            0 => p.content.hash(h),
+        Field::Content => match p.markdown.html_key {
+            0 => p.markdown.html.hash(h),
             key => key.hash(h),
         },
         Field::Permalink => p.permalink.hash(h),
@@ -135,11 +135,14 @@ fn hash_field(lib: &Library, p: &crate::content::Page, f: Field, h: &mut impl Ha
             }
         }
         Field::Authors => p.meta.authors.hash(h),
-        Field::Extra => crate::incremental::hash_json(&p.meta.extra, h),
+        Field::Extra => match p.extra_key {
+            0 => crate::incremental::hash_json(&p.meta.extra, h),
+            key => key.hash(h),
+        },
         Field::Path => p.path.hash(h),
         Field::Components => p.components.hash(h),
-        Field::Summary => p.summary.hash(h),
-        Field::Toc => p.toc.hash(h),
+        Field::Summary => p.markdown.summary.hash(h),
+        Field::Toc => p.markdown.toc.hash(h),
         Field::WordCount => p.word_count.hash(h),
         Field::ReadingTime => p.reading_time.hash(h),
         Field::Assets => p.assets.hash(h),

@@ -63,7 +63,6 @@ pub struct MarkdownFilter {
     /// The templates with the site functions but not this filter, for shortcodes inside the
     /// text: made the first time a text may call one.
     pub shortcodes: OnceLock<Tera>,
-    pub permalinks: Arc<foldhash::HashMap<String, String>>,
 }
 
 impl MarkdownFilter {
@@ -96,7 +95,7 @@ impl Filter for MarkdownFilter {
             config,
             permalink: "",
             relative_path: "",
-            permalinks: &self.permalinks,
+            permalinks: &*self.data.library,
             highlighter: None,
             shortcodes: sc.as_ref().map(|s| s as &dyn markdown::Shortcodes),
             summary_cutoff: "&hellip;",
