@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::path::Path;
 
 use foldhash::HashMap;
-use std::path::Path;
 
 use super::page::Page;
 use super::section::{Section, SortBy};

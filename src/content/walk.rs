@@ -1,9 +1,9 @@
 //! Reading `content/`: every Markdown file becomes a page or a section; files next to them are
 //! their assets. Files are read and parsed in parallel; every problem is reported.
 
-use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::file_info::FileInfo;
