@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
-use super::library::Library;
+use super::library::{Library, sort_pages};
+use super::section::SortBy;
 use crate::config::{Config, TaxonomyConfig};
 use crate::diagnostics::Diagnostic;
 
@@ -92,20 +93,10 @@ pub fn build_taxonomies(
         .into_iter()
         .map(|((lang, name), (terms, _))| ((lang.to_string(), name.to_string()), terms))
         .collect();
-    // Terms list their pages newest first (as `sort_pages` by date, permalinks breaking
-    // ties), then the undated ones: every page's place in that order is found once, and each
-    // term sorts its pages by it.
-    let mut dated: Vec<usize> = (0..lib.pages.len())
-        .filter(|&i| lib.pages[i].meta.date.is_some())
-        .collect();
-    dated.sort_by_cached_key(|&i| {
-        let p = &lib.pages[i];
-        (
-            std::cmp::Reverse(p.meta.date.as_ref().map(|d| d.datetime)),
-            p.permalink.as_str(),
-            i,
-        )
-    });
+    // Terms list their pages as `sort_pages` by date does (undated ones left out), then the
+    // undated ones: every page's place in that order is found once, and each term sorts its
+    // pages by it.
+    let dated = sort_pages(&lib.pages, (0..lib.pages.len()).collect(), SortBy::Date);
     let mut rank = vec![usize::MAX; lib.pages.len()];
     for (r, &i) in dated.iter().enumerate() {
         rank[i] = r;

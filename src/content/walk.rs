@@ -82,6 +82,8 @@ pub enum Loaded {
 }
 
 impl Loaded {
+    /// Records the hash of the file's bytes (`source_key`) and, for a page, the hash of its
+    /// `extra` (`extra_key`): what the preview's caches and render keys use.
     fn set_source_key(&mut self, key: u64) {
         match self {
             Loaded::Page(p) => {
