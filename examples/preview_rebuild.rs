@@ -14,18 +14,9 @@ use anyhow::{Context, bail};
 use compendium::incremental::RenderCache;
 use compendium::site::{BuildOptions, build_in_memory_search_later};
 
-// The allocator of the `compendium` binary: the costs measured are its costs.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
 
-/// This process's user + system CPU time, where `/proc` tells it.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // Clock ticks are 1/100 s on Linux.
-    Some(Duration::from_millis(ticks * 10))
-}
+use common::cpu_time;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -9,7 +9,7 @@ use search_index::{Lang, Packed, SearchDoc, write_index};
 use serde_json::json;
 
 use crate::config::Config;
-use crate::content::Library;
+use crate::content::{Library, Page, Section};
 use crate::output::OutputFile;
 use crate::vocabulary::{Kind, Vocabulary};
 
@@ -28,11 +28,13 @@ fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
     )
 }
 
-/// The text of rendered HTML: tags dropped (each counts as a space), the content of
-/// `<script>` and `<style>` dropped, entities decoded, whitespace collapsed to single spaces,
-/// in one pass.
+/// The text of rendered HTML for the index: tags dropped (each leaves a space), the content
+/// of `<script>` and `<style>` dropped, entities decoded, in one pass. Whitespace is copied as
+/// it is: the analyzer splits words on it, and on everything else that is not a letter or a
+/// digit, so runs of it give the same words at the same positions as one space would, and
+/// the body is not stored.
 pub fn html_text(html: &str) -> String {
-    let mut out = Text::with_capacity(html.len() / 2);
+    let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(i) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         out.push_str(&rest[..i]);
@@ -68,7 +70,7 @@ pub fn html_text(html: &str) -> String {
         };
         match found {
             Some(e) => {
-                out.space();
+                out.push(' ');
                 rest = &rest[e + end.len()..];
             }
             // An unclosed tag hides the rest.
@@ -76,112 +78,7 @@ pub fn html_text(html: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.text
-}
-
-/// Text whose runs of whitespace become one space, with none at either end.
-struct Text {
-    text: String,
-    /// Whitespace (or a tag) came after the last word.
-    space: bool,
-}
-
-impl Text {
-    fn with_capacity(n: usize) -> Text {
-        Text {
-            text: String::with_capacity(n),
-            space: false,
-        }
-    }
-
-    fn space(&mut self) {
-        self.space = true;
-    }
-
-    fn push(&mut self, c: char) {
-        self.push_str(c.encode_utf8(&mut [0; 4]));
-    }
-
-    fn push_str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let len = whitespace_at(s, i);
-            if len > 0 {
-                self.space = true;
-                i += len;
-                continue;
-            }
-            // A run of words each followed by one ASCII space is copied whole.
-            let start = i;
-            let mut end;
-            loop {
-                // Bytes that cannot start whitespace, skipped by the table alone.
-                while i < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[i])] {
-                    i += 1;
-                }
-                if i < bytes.len() && whitespace_at(s, i) == 0 {
-                    // A lead byte of a character that is not whitespace.
-                    i += 1;
-                    continue;
-                }
-                end = i;
-                let single_space = bytes.get(i) == Some(&b' ')
-                    && i + 1 < bytes.len()
-                    && whitespace_at(s, i + 1) == 0;
-                if !single_space {
-                    break;
-                }
-                i += 1;
-            }
-            // `start` and `end` lie at characters' boundaries: a run ends only before
-            // whitespace or at the end.
-            self.word(&s[start..end]);
-        }
-    }
-
-    fn word(&mut self, w: &str) {
-        if w.is_empty() {
-            return;
-        }
-        if self.space && !self.text.is_empty() {
-            self.text.push(' ');
-        }
-        self.space = false;
-        self.text.push_str(w);
-    }
-}
-
-/// The bytes that may start a whitespace character: ASCII whitespace, and the lead bytes of
-/// [`whitespace_at`].
-const MAY_START_WHITESPACE: [bool; 256] = {
-    let mut table = [false; 256];
-    let bytes = [
-        b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r', 0xc2, 0xe1, 0xe2, 0xe3,
-    ];
-    let mut k = 0;
-    while k < bytes.len() {
-        table[bytes[k] as usize] = true;
-        k += 1;
-    }
-    table
-};
-
-/// The length in bytes of the whitespace character (as `char::is_whitespace` says) that starts
-/// at byte `i` of `s`, or 0. A byte inside a character is never whitespace.
-fn whitespace_at(s: &str, i: usize) -> usize {
-    match s.as_bytes()[i] {
-        b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => 1,
-        b if b < 0x80 => 0,
-        // Whitespace beyond ASCII runs from U+0085 to U+3000: lead bytes C2 and E1 to E3,
-        // which always start a character.
-        0xc2 | 0xe1..=0xe3 => s
-            .get(i..)
-            .and_then(|t| t.chars().next())
-            .filter(|c| c.is_whitespace())
-            .map_or(0, char::len_utf8),
-        _ => 0,
-    }
+    out
 }
 
 /// The character an entity at the start of `s` (`&name;`, `&#nn;`, `&#xhh;`) stands for, and
@@ -220,30 +117,68 @@ fn terms(
 /// The text of each page's HTML, by a hash of the HTML (`serve` keeps them between builds).
 pub type Texts = std::collections::HashMap<u64, String>;
 
-/// The text of `html`, from `previous` when it holds it.
-fn text_of(html: &str, previous: Option<&Texts>) -> (u64, String) {
-    let key = crate::incremental::hash_bytes(html.as_bytes());
-    let text = previous
-        .and_then(|t| t.get(&key).cloned())
-        .unwrap_or_else(|| html_text(html));
-    (key, text)
+/// What a document of the index is made from.
+enum Source<'a> {
+    Page(&'a Page),
+    /// A round table's or session's section, with those identifiers.
+    Section(&'a Section, Option<&'a str>, Option<&'a str>),
 }
 
-/// The documents of one language (with the texts of their HTML, by hash, when `previous`
-/// texts are given).
-pub fn documents(
-    lib: &Library,
-    vocab: Option<&Vocabulary>,
-    lang: &str,
-    previous: Option<&Texts>,
-) -> (Vec<SearchDoc>, Texts) {
-    let mut texts = Texts::new();
-    let mut text = |html: &str| {
-        let (key, t) = text_of(html, previous);
-        if previous.is_some() {
-            texts.insert(key, t.clone());
+impl Source<'_> {
+    fn url(&self) -> &str {
+        match self {
+            Source::Page(p) => &p.permalink,
+            Source::Section(s, ..) => &s.permalink,
         }
-        t
+    }
+
+    fn html(&self) -> &str {
+        match self {
+            Source::Page(p) => &p.markdown.html,
+            Source::Section(s, ..) => &s.content,
+        }
+    }
+}
+
+/// What the documents of one language are made from, in the order of their URLs (the same
+/// input always gives the same index): the pages, then the round tables and sessions (their
+/// sections, found by their `[extra]` identifiers).
+fn sources<'a>(lib: &'a Library, lang: &str) -> Vec<Source<'a>> {
+    let pages = lib
+        .pages
+        .iter()
+        .filter(|p| p.lang == lang && p.meta.render && p.meta.in_search_index)
+        .map(Source::Page);
+    let sections = lib
+        .sections
+        .iter()
+        .filter(|s| s.lang == lang && s.meta.render && s.meta.in_search_index)
+        .filter_map(|s| {
+            let id = |key: &str| s.meta.extra.get(key).and_then(|v| v.as_str());
+            let (rt, session) = (id("round_table"), id("session"));
+            (rt.is_some() || session.is_some()).then_some(Source::Section(s, rt, session))
+        });
+    let mut sources: Vec<Source> = pages.chain(sections).collect();
+    sources.sort_by(|a, b| a.url().cmp(b.url()));
+    sources
+}
+
+/// The document of `source`, with `body` (the text of its HTML).
+fn document(source: &Source, vocab: Option<&Vocabulary>, lang: &str, body: String) -> SearchDoc {
+    let page = match source {
+        Source::Page(page) => page,
+        Source::Section(s, rt, session) => {
+            return SearchDoc {
+                lang: lang.to_string(),
+                url: s.permalink.clone(),
+                title: s.meta.title.clone().unwrap_or_default(),
+                description: s.meta.description.clone().unwrap_or_default(),
+                body,
+                round_table: rt.iter().map(|id| id.to_string()).collect(),
+                session: session.iter().map(|id| id.to_string()).collect(),
+                ..SearchDoc::default()
+            };
+        }
     };
     let label = |kind: Kind, id: &str| -> String {
         vocab
@@ -251,93 +186,76 @@ pub fn documents(
             .map(str::to_string)
             .unwrap_or_else(|| id.to_string())
     };
-    let mut docs = Vec::new();
-    for page in lib
-        .pages
-        .iter()
-        .filter(|p| p.lang == lang && p.meta.render && p.meta.in_search_index)
-    {
-        let t = &page.meta.taxonomies;
-        let extra = &page.meta.extra;
-        let names = |key: &str| -> Vec<String> {
-            extra
-                .get(key)
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.get("name").and_then(|n| n.as_str()).map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut actor_type: Vec<String> = ["implementers", "partners"]
-            .iter()
-            .flat_map(|k| {
-                extra
-                    .get(*k)
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default()
+    let t = &page.meta.taxonomies;
+    let extra = &page.meta.extra;
+    let names = |key: &str| -> Vec<String> {
+        extra
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                    .collect()
             })
-            .filter_map(|x| x.get("type").and_then(|t| t.as_str()).map(str::to_string))
-            .collect();
-        actor_type.sort();
-        actor_type.dedup();
-        let theme = terms(t, "theme");
-        let country = terms(t, "country");
-        docs.push(SearchDoc {
-            lang: lang.to_string(),
-            url: page.permalink.clone(),
-            title: page.meta.title.clone().unwrap_or_default(),
-            description: page.meta.description.clone().unwrap_or_default(),
-            body: text(&page.markdown.html),
-            theme_labels: theme.iter().map(|id| label(Kind::Theme, id)).collect(),
-            country_names: country.iter().map(|id| label(Kind::Country, id)).collect(),
-            implementers: names("implementers"),
-            round_table: terms(t, "round_table"),
-            session: terms(t, "session"),
-            theme,
-            country,
-            region: terms(t, "region"),
-            actor_type,
-            start_year: extra.get("start_year").and_then(|v| v.as_i64()),
-            end_year: extra.get("end_year").and_then(|v| v.as_i64()),
-        });
-    }
-    // Round tables and sessions: their sections, found by their `[extra]` identifiers.
-    for s in lib
-        .sections
+            .unwrap_or_default()
+    };
+    let mut actor_type: Vec<String> = ["implementers", "partners"]
         .iter()
-        .filter(|s| s.lang == lang && s.meta.render && s.meta.in_search_index)
-    {
-        let rt = s
-            .meta
-            .extra
-            .get("round_table")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        let session = s
-            .meta
-            .extra
-            .get("session")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        if rt.is_none() && session.is_none() {
-            continue;
-        }
-        docs.push(SearchDoc {
-            lang: lang.to_string(),
-            url: s.permalink.clone(),
-            title: s.meta.title.clone().unwrap_or_default(),
-            description: s.meta.description.clone().unwrap_or_default(),
-            body: text(&s.content),
-            round_table: rt.into_iter().collect(),
-            session: session.into_iter().collect(),
-            ..SearchDoc::default()
-        });
+        .flat_map(|k| {
+            extra
+                .get(*k)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|x| x.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .collect();
+    actor_type.sort();
+    actor_type.dedup();
+    let theme = terms(t, "theme");
+    let country = terms(t, "country");
+    SearchDoc {
+        lang: lang.to_string(),
+        url: page.permalink.clone(),
+        title: page.meta.title.clone().unwrap_or_default(),
+        description: page.meta.description.clone().unwrap_or_default(),
+        body,
+        theme_labels: theme.iter().map(|id| label(Kind::Theme, id)).collect(),
+        country_names: country.iter().map(|id| label(Kind::Country, id)).collect(),
+        implementers: names("implementers"),
+        round_table: terms(t, "round_table"),
+        session: terms(t, "session"),
+        theme,
+        country,
+        region: terms(t, "region"),
+        actor_type,
+        start_year: extra.get("start_year").and_then(|v| v.as_i64()),
+        end_year: extra.get("end_year").and_then(|v| v.as_i64()),
     }
-    // Pages in path order: the same input always gives the same index.
-    docs.sort_by(|a, b| a.url.cmp(&b.url));
+}
+
+/// The documents of one language, with the texts of their HTML by hash (taken from
+/// `previous` where it holds them).
+fn documents(
+    lib: &Library,
+    vocab: Option<&Vocabulary>,
+    lang: &str,
+    previous: &Texts,
+) -> (Vec<SearchDoc>, Texts) {
+    let mut texts = Texts::new();
+    let docs = sources(lib, lang)
+        .iter()
+        .map(|source| {
+            let html = source.html();
+            let key = crate::incremental::hash_bytes(html.as_bytes());
+            let text = previous
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| html_text(html));
+            texts.insert(key, text.clone());
+            document(source, vocab, lang, text)
+        })
+        .collect();
     (docs, texts)
 }
 
@@ -381,17 +299,29 @@ pub fn files(
     let previous = cache.as_deref();
     let no_texts = Texts::new();
     let build = |&(code, lang): &(&str, Lang)| -> Result<Built, String> {
-        let texts = previous.map(|c| c.texts.get(code).unwrap_or(&no_texts));
+        let failed = |e: search_index::Error| format!("search index ({code}): {e}");
+        let Some(previous) = previous else {
+            // A build: each document is made as the writer takes it, so that the texts of
+            // the pages are not all in memory at once.
+            let docs = sources(lib, code)
+                .into_iter()
+                .map(|s| document(&s, vocab, code, html_text(s.html())));
+            return write_index(lang, docs)
+                .map(|packed| (Vec::new(), Texts::new(), packed, true))
+                .map_err(failed);
+        };
+        let texts = previous.texts.get(code).unwrap_or(&no_texts);
         let (docs, texts) = documents(lib, vocab, code, texts);
         let cached = previous
-            .and_then(|c| c.by_lang.get(code))
+            .by_lang
+            .get(code)
             .filter(|(d, _)| *d == docs)
             .map(|(_, packed)| packed.clone());
         match cached {
             Some(packed) => Ok((docs, texts, packed, false)),
             None => write_index(lang, &docs)
                 .map(|packed| (docs, texts, packed, true))
-                .map_err(|e| format!("search index ({code}): {e}")),
+                .map_err(failed),
         }
     };
     // A thread per language rather than rayon tasks: the pages render on rayon's threads at
@@ -446,52 +376,31 @@ mod tests {
             html_text(
                 "<h2 id=\"a\">Résultats</h2>\n<p>A &amp; B&nbsp;&#x2F; <em>C</em></p><script>x()</script>"
             ),
-            "Résultats A & B / C"
+            " Résultats \n A & B\u{a0}/  C   "
         );
         assert_eq!(
             html_text(" <p>été&nbsp;:\n\t<b>x</b>&amp</p> <STYLE>p{}</style>&#233;t&eacute; <i"),
-            "été : x &amp ét&eacute;"
+            "  été\u{a0}:\n\t x &amp   ét&eacute; "
         );
         assert_eq!(html_text("a&#1114112;b &;c"), "a&#1114112;b &;c");
     }
 
+    /// The index's words are those of the text with its whitespace collapsed.
     #[test]
-    fn html_text_collapses_every_kind_of_whitespace() {
-        let spaces: Vec<char> = (0..=0x3000u32)
-            .filter_map(char::from_u32)
-            .filter(|c| c.is_whitespace())
-            .collect();
-        assert_eq!(spaces.len(), 25, "{spaces:?}");
-        let words = [
-            "é",
-            "a",
-            "mañana",
-            "\u{1681}",
-            "\u{2010}x",
-            "日本",
-            "\u{c2}",
-        ];
-        for (n, space) in spaces.iter().enumerate() {
-            for other in [' ', '\n', *space] {
-                let text: String = words
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(k, w)| {
-                        let gap = if (n + k) % 2 == 0 {
-                            vec![*space]
-                        } else {
-                            vec![other, *space]
-                        };
-                        gap.into_iter().chain(w.chars())
-                    })
-                    .chain([other])
-                    .collect();
-                let expected: Vec<&str> = text
-                    .split(char::is_whitespace)
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                assert_eq!(html_text(&text), expected.join(" "), "{text:?}");
-            }
+    fn html_text_gives_the_words_of_the_collapsed_text() {
+        let html = "<p>Les  migrants\u{a0}&amp;\n\t<em>leurs</em>familles</p>\u{2003}<ul>\n<li>x²</li></ul>";
+        let collapsed = "Les migrants & leurs familles x²";
+        for lang in search_index::Lang::ALL {
+            let mut analyzer = search_index::analyzer::analyzer(lang);
+            let mut words = |text: &str| -> Vec<(String, usize)> {
+                search_index::analyzer::tokens(&mut analyzer, text)
+                    .into_iter()
+                    .map(|t| (t.text, t.position))
+                    .collect()
+            };
+            let expected = words(collapsed);
+            assert_eq!(words(&html_text(html)), expected, "{lang:?}");
+            assert!(expected.len() >= 3, "{lang:?}: {expected:?}");
         }
     }
 }

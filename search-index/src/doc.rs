@@ -15,7 +15,7 @@ pub struct SearchDoc {
     pub title: String,
     /// Description: searched and stored.
     pub description: String,
-    /// Body text (plain text, no markup): searched.
+    /// Body text (no markup; its whitespace may come in runs): searched.
     pub body: String,
     /// Theme names in the page's language: searched.
     pub theme_labels: Vec<String>,

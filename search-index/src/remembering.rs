@@ -12,11 +12,93 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use crate::analyzer::analyzer;
 use crate::lang::Lang;
 
-/// Words remembered; with this many, the map starts afresh.
+/// Words remembered; with this many, the maps start afresh.
 const MAX_REMEMBERED_WORDS: usize = 200_000;
 
-/// Word as written → what it becomes (`None`: it is dropped).
-type Results = foldhash::HashMap<Box<str>, Option<Box<str>>>;
+/// What a word becomes: a stem (its place in [`Results::stems`]), or nothing.
+#[derive(Clone, Copy)]
+struct Stem {
+    start: u32,
+    /// [`DROPPED`]: the word is dropped.
+    len: u32,
+}
+
+const DROPPED: u32 = u32::MAX;
+
+/// Word as written → what it becomes. Most words fit in 16 bytes: those are keyed by their
+/// bytes as one integer (zero-padded: no character of a word holds a zero byte), which is
+/// hashed and compared in a few instructions; longer words by their text. The stems follow
+/// each other in one string: a word's stem is read from memory that the stems of the other
+/// frequent words keep warm, rather than from an allocation of its own.
+#[derive(Clone, Default)]
+struct Results {
+    short: foldhash::HashMap<u128, Stem>,
+    long: foldhash::HashMap<Box<str>, Stem>,
+    stems: String,
+}
+
+impl Results {
+    /// What `word` becomes, if it is remembered (`key` is `short_key` of `word`).
+    fn get(&self, key: Option<u128>, word: &str) -> Option<Option<&str>> {
+        let stem = match key {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(word),
+        }?;
+        Some(match stem.len {
+            DROPPED => None,
+            len => {
+                let start = stem.start as usize;
+                Some(self.stems.get(start..start + len as usize)?)
+            }
+        })
+    }
+
+    fn insert(&mut self, key: Option<u128>, word: &str, result: Option<&str>) {
+        if self.short.len() + self.long.len() >= MAX_REMEMBERED_WORDS {
+            self.short.clear();
+            self.long.clear();
+            self.stems.clear();
+        }
+        let stem = match result {
+            None => Stem {
+                start: 0,
+                len: DROPPED,
+            },
+            Some(text) => {
+                // At most 200,000 stems of at most 40 bytes (`MAX_TOKEN_LEN`): far below 4 GB.
+                let (Ok(start), Ok(len)) =
+                    (u32::try_from(self.stems.len()), u32::try_from(text.len()))
+                else {
+                    return;
+                };
+                self.stems.push_str(text);
+                Stem { start, len }
+            }
+        };
+        match key {
+            Some(key) => self.short.insert(key, stem),
+            None => self.long.insert(Box::from(word), stem),
+        };
+    }
+}
+
+/// The bytes `start..end` of `text` as one little-endian integer, if they are at most 16.
+fn short_key(text: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end.checked_sub(start).filter(|&len| len <= 16)?;
+    let mask = u128::MAX.checked_shr(8 * (16 - len) as u32).unwrap_or(0);
+    // One load of the 16 bytes from `start` where the text has them (all words but the
+    // last few), the bytes one by one otherwise.
+    if let Some(chunk) = text.get(start..start + 16) {
+        let bytes: [u8; 16] = chunk.try_into().ok()?;
+        return Some(u128::from_le_bytes(bytes) & mask);
+    }
+    let word = text.get(start..end)?;
+    Some(
+        word.iter()
+            .rev()
+            .fold(0, |key, &b| (key << 8) | u128::from(b)),
+    )
+}
 
 /// `lang`'s analyzer for the writer: the same tokens as [`analyzer`] gives.
 pub fn remembering_analyzer(lang: Lang) -> TextAnalyzer {
@@ -66,7 +148,8 @@ impl TokenStream for RememberingStream<'_> {
             // Every word takes a position, dropped or not, as with the full analyzer.
             self.token.position = self.token.position.wrapping_add(1);
             let word = &self.text[start..end];
-            match self.results.get(word) {
+            let key = short_key(self.text.as_bytes(), start, end);
+            match self.results.get(key, word) {
                 Some(Some(text)) => {
                     self.token.text.clear();
                     self.token.text.push_str(text);
@@ -76,11 +159,7 @@ impl TokenStream for RememberingStream<'_> {
                     // The word alone is one word of the full analyzer's tokenizer too, so
                     // it becomes what it would have become in the text.
                     let result = self.full.token_stream(word).next().map(|t| t.text.clone());
-                    if self.results.len() >= MAX_REMEMBERED_WORDS {
-                        self.results.clear();
-                    }
-                    self.results
-                        .insert(Box::from(word), result.as_deref().map(Box::from));
+                    self.results.insert(key, word, result.as_deref());
                     match result {
                         Some(text) => self.token.text = text,
                         None => continue,
@@ -104,28 +183,62 @@ impl TokenStream for RememberingStream<'_> {
     }
 }
 
+/// How [`next_word`] reads a byte: `ALNUM` and `OTHER` are ASCII, `LEAD` starts a character
+/// beyond ASCII (decoded to know whether it is alphanumeric).
+const OTHER: u8 = 0;
+const ALNUM: u8 = 1;
+const LEAD: u8 = 2;
+const BYTE_KINDS: [u8; 256] = {
+    let mut kinds = [LEAD; 256];
+    let mut b = 0;
+    while b < 128 {
+        kinds[b] = if (b as u8).is_ascii_alphanumeric() {
+            ALNUM
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    kinds
+};
+
 /// The next run of alphanumeric characters of `text` at or after byte `from` (a character
 /// boundary), as byte offsets: the words of tantivy's `SimpleTokenizer`.
 fn next_word(text: &str, from: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
-    // The length of the character at `i` and whether it is alphanumeric.
-    let at = |i: usize| -> Option<(usize, bool)> {
-        let b = *bytes.get(i)?;
-        if b < 0x80 {
-            return Some((1, b.is_ascii_alphanumeric()));
+    // Whether the character at `i` (a boundary, before the end) is alphanumeric, and its
+    // length.
+    let at = |i: usize| -> (bool, usize) {
+        match BYTE_KINDS[usize::from(bytes[i])] {
+            ALNUM => (true, 1),
+            OTHER => (false, 1),
+            _ => text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8())),
         }
-        let c = text.get(i..)?.chars().next()?;
-        Some((c.len_utf8(), c.is_alphanumeric()))
     };
     let mut i = from;
     let start = loop {
-        let (len, alphanumeric) = at(i)?;
+        if i >= bytes.len() {
+            return None;
+        }
+        let (alphanumeric, len) = at(i);
         if alphanumeric {
             break i;
         }
         i += len;
     };
-    while let Some((len, true)) = at(i) {
+    while i < bytes.len() {
+        // Runs of ASCII letters and digits, the bulk of most words, by the table alone.
+        if BYTE_KINDS[usize::from(bytes[i])] == ALNUM {
+            i += 1;
+            continue;
+        }
+        let (alphanumeric, len) = at(i);
+        if !alphanumeric {
+            break;
+        }
         i += len;
     }
     Some((start, i))
@@ -137,11 +250,29 @@ mod tests {
     use crate::analyzer::tokens;
 
     #[test]
+    fn short_keys_are_the_words_bytes() {
+        let text = b"abc sixteenbytesword seventeenbyteword";
+        let by_copy = |word: &[u8]| {
+            let mut bytes = [0u8; 16];
+            bytes[..word.len()].copy_from_slice(word);
+            u128::from_le_bytes(bytes)
+        };
+        for (start, end) in [(0, 3), (4, 20), (0, 0), (21, 37), (36, 37), (21, 38)] {
+            let word = &text[start..end];
+            let expected = (word.len() <= 16).then(|| by_copy(word));
+            assert_eq!(short_key(text, start, end), expected, "{start}..{end}");
+        }
+        assert_ne!(short_key(b"ab", 0, 1), short_key(b"ab", 0, 2));
+    }
+
+    #[test]
     fn gives_the_tokens_of_the_full_analyzer() {
         let text = "Les  migrants—et LES Migrants! réintégration, Réintégration; l'été 2024: \
                     x²³ ½ ÉTÉ été été… naïve NAÏVE 東京 東京 el envío de remesas, the THE and \
                     supercalifragilisticexpialidociousandthensomemoreletters ok \
-                    under_score tab\tnew\nline ü\u{a0}ß \u{1f600} café";
+                    under_score tab\tnew\nline ü\u{a0}ß \u{1f600} café \
+                    sixteenbytesword seventeenbyteword sixteenbytesword seventeenbyteword \
+                    réintégrations réintégrationsx réintégrationsx";
         for lang in Lang::ALL {
             let mut full = analyzer(lang);
             let mut remembering = remembering_analyzer(lang);

@@ -7,6 +7,7 @@
 //! inlines the chunks that opening reads: the writer opens the index it just packed and
 //! records them.
 
+use std::borrow::Borrow;
 use std::path::Path;
 
 use tantivy::directory::RamDirectory;
@@ -42,15 +43,19 @@ pub struct WriteOptions {
     pub store_body: bool,
 }
 
-/// Builds `lang`'s index from `docs` and packs it (see [`crate::pack`]).
-pub fn write_index(lang: Lang, docs: &[SearchDoc]) -> Result<Packed, Error> {
+/// Builds `lang`'s index from `docs` (a slice, or documents made one by one as the writer
+/// takes them) and packs it (see [`crate::pack`]).
+pub fn write_index<D: Borrow<SearchDoc>>(
+    lang: Lang,
+    docs: impl IntoIterator<Item = D>,
+) -> Result<Packed, Error> {
     write_index_with(lang, docs, WriteOptions::default())
 }
 
 /// [`write_index`] with options.
-pub fn write_index_with(
+pub fn write_index_with<D: Borrow<SearchDoc>>(
     lang: Lang,
-    docs: &[SearchDoc],
+    docs: impl IntoIterator<Item = D>,
     options: WriteOptions,
 ) -> Result<Packed, Error> {
     let schema = schema::build(lang, options.store_body);
@@ -73,6 +78,7 @@ pub fn write_index_with(
         .tokenizers(tokenizers)
         .single_segment_index_writer(directory.clone(), MEMORY_BUDGET)?;
     for doc in docs {
+        let doc = doc.borrow();
         if doc.lang != lang.code() {
             return Err(Error::LangMismatch {
                 url: doc.url.clone(),

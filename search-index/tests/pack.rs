@@ -68,7 +68,7 @@ impl<'a> Lazy<'a> {
 
 #[test]
 fn the_head_alone_opens_the_index() {
-    let packed = write_index(Lang::Fr, &common::synthetic(400)).expect("written");
+    let packed = write_index(Lang::Fr, common::synthetic(400)).expect("written");
     let store = ChunkStore::from_head(OwnedBytes::new(packed.head.clone())).expect("head");
     let searcher = Searcher::open(store).expect("opened from the head alone");
     assert_eq!(searcher.num_docs(), 400);
@@ -124,7 +124,7 @@ fn lazy_searches_equal_complete_ones_in_few_rounds() {
 
 #[test]
 fn written_index_is_one_segment_with_a_fixed_id() {
-    let packed = write_index(Lang::Es, &common::docs(Lang::Es)).expect("written");
+    let packed = write_index(Lang::Es, common::docs(Lang::Es)).expect("written");
     let searcher = Index::open(&packed).expect("opened");
     assert_eq!(searcher.num_docs(), 3);
     assert_eq!(searcher.lang(), Lang::Es);
@@ -143,15 +143,15 @@ fn written_index_is_one_segment_with_a_fixed_id() {
 #[test]
 fn packing_is_byte_identical_across_runs() {
     for lang in Lang::ALL {
-        let first = write_index(lang, &common::docs(lang)).expect("written");
-        let second = write_index(lang, &common::docs(lang)).expect("written");
+        let first = write_index(lang, common::docs(lang)).expect("written");
+        let second = write_index(lang, common::docs(lang)).expect("written");
         assert!(first == second, "{lang}: two runs differ");
     }
 }
 
 #[test]
 fn bad_heads_and_chunks_are_errors_not_panics() {
-    let packed = write_index(Lang::Fr, &common::docs(Lang::Fr)).expect("written");
+    let packed = write_index(Lang::Fr, common::docs(Lang::Fr)).expect("written");
     for len in 0..packed.head.len() {
         let truncated = OwnedBytes::new(packed.head[..len].to_vec());
         assert!(
@@ -175,5 +175,5 @@ fn bad_heads_and_chunks_are_errors_not_panics() {
 
 #[test]
 fn documents_of_another_language_are_refused() {
-    assert!(write_index(Lang::Fr, &common::docs(Lang::En)).is_err());
+    assert!(write_index(Lang::Fr, common::docs(Lang::En)).is_err());
 }

@@ -214,7 +214,7 @@ fn snippets_are_escaped_then_marked() {
     // A stored body is the preferred snippet source, and is escaped too.
     let bytes = write_index_with(
         Lang::Fr,
-        &common::docs(Lang::Fr),
+        common::docs(Lang::Fr),
         WriteOptions { store_body: true },
     )
     .expect("index written");

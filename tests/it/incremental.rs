@@ -345,3 +345,29 @@ fn function_results_render_again_only_for_the_fields_read() {
         "the page and the home page, which shows its content"
     );
 }
+
+/// `build` writes each language's search index from documents made one at a time; the
+/// preview makes them all first (it keeps them, to reuse an index whose documents did not
+/// change). Both give the same index.
+#[test]
+fn a_build_writes_the_search_index_of_the_preview() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("public");
+    compendium::build(&repo(), &out, &options()).expect("build");
+    let (preview, _) =
+        build_in_memory(&repo(), &options(), &mut RenderCache::new()).expect("preview build");
+    let indexes: Vec<(&String, _)> = preview
+        .iter()
+        .filter(|(path, _)| path.starts_with("search/") && !path.ends_with(".wasm"))
+        .collect();
+    assert!(
+        indexes.iter().any(|(path, _)| path.ends_with(".idx")),
+        "no index in {:?}",
+        indexes.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, bytes) in indexes {
+        let written = std::fs::read(out.join(path.as_str()))
+            .unwrap_or_else(|e| panic!("{path}: not written by the build: {e}"));
+        assert!(written == **bytes, "{path} differs");
+    }
+}

@@ -177,7 +177,7 @@ pub fn docs(lang: Lang) -> Vec<SearchDoc> {
 }
 
 pub fn open(lang: Lang) -> Searcher {
-    let packed = write_index(lang, &docs(lang)).expect("index written");
+    let packed = write_index(lang, docs(lang)).expect("index written");
     Index::open(&packed).expect("index opened")
 }
 
