@@ -113,6 +113,22 @@ fn column(line_head: &str) -> usize {
         + 1
 }
 
+/// The lines of `text`, each with its `\n`: what `text.split_inclusive('\n')` gives, found
+/// with `memchr` (several times faster on the short lines of Markdown).
+pub fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        // Just after a `\n`, or the end: a character boundary.
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
 /// The line starts of a text, for finding many positions in it: each costs a binary search
 /// and the length of its line, where [`Position::of_offset`] reads the text up to the offset
 /// (quadratic for a file with a hundred thousand diagnostics).
@@ -125,7 +141,7 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
         LineIndex { text, starts }
     }
@@ -216,6 +232,26 @@ pub struct BuildFailed(pub Diagnostics);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_inclusive_is_split_inclusive() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n\n\nc\r",
+            "é\n日本\n\u{1f600}",
+        ] {
+            let expected: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(
+                lines_inclusive(text).collect::<Vec<_>>(),
+                expected,
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn position_counts_lines_and_chars() {

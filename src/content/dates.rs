@@ -15,6 +15,16 @@ pub struct DateValue {
 impl DateValue {
     pub fn parse(text: &str) -> Option<DateValue> {
         let t = text.trim();
+        // A date alone (the usual case) matches none of the forms with a time: tried first.
+        if t.len() == 10
+            && let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        {
+            return Some(DateValue {
+                text: t.to_string(),
+                datetime: d.and_time(NaiveTime::MIN),
+                has_time: false,
+            });
+        }
         if let Ok(d) = DateTime::parse_from_rfc3339(t) {
             return Some(DateValue {
                 text: t.to_string(),

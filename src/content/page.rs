@@ -195,7 +195,12 @@ pub fn reading_analytics(text: &str) -> (usize, usize) {
     use unicode_segmentation::UnicodeSegmentation;
     let mut words = 0;
     let mut fence: Option<&str> = None;
-    for line in text.lines() {
+    for line in crate::diagnostics::lines_inclusive(text) {
+        // As `str::lines` gives them: without `\n` or `\r\n`.
+        let line = match line.strip_suffix('\n') {
+            Some(l) => l.strip_suffix('\r').unwrap_or(l),
+            None => line,
+        };
         let t = line.trim_start();
         match fence {
             Some(f) => {
@@ -285,6 +290,21 @@ fn latin_word_count(line: &str) -> Option<usize> {
             (_, Letter | Digit | Connector) => {
                 let alphanumeric = segment.is_some_and(|(_, a)| a) || c != Connector;
                 segment = Some((c, alphanumeric));
+                // More ASCII characters of the same class would leave the segment as it is:
+                // a run of them (the rest of most words) is skipped at once.
+                match c {
+                    Letter => {
+                        while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+                            i += 1;
+                        }
+                    }
+                    Digit => {
+                        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                            i += 1;
+                        }
+                    }
+                    _ => {}
+                }
             }
             (Some((last, alphanumeric)), mid @ (MidLetter | MidBoth | MidDigit)) => {
                 let next = if i < bytes.len() {
@@ -377,5 +397,9 @@ mod tests {
         assert_eq!(reading_analytics("one two three"), (3, 1));
         assert_eq!(reading_analytics(""), (0, 0));
         assert_eq!(reading_analytics("a b\n```text\nc d e\n```\nf"), (3, 1));
+        assert_eq!(
+            reading_analytics("a b\r\n```text\r\nc d e\r\n```\r\nf\r"),
+            (3, 1)
+        );
     }
 }

@@ -160,7 +160,7 @@ pub fn render(text: &str, ctx: &MarkdownContext<'_>) -> Result<Rendered, Vec<Mar
     if !html_shortcodes.is_empty() {
         html = insert_shortcodes(&html, &html_shortcodes, &mut errors);
     }
-    if let Some(at) = html.find(CONTINUE_SPAN) {
+    if let Some(at) = memchr::memmem::find(html.as_bytes(), CONTINUE_SPAN.as_bytes()) {
         out.summary = Some(make_summary(&html[..at], ctx.summary_cutoff));
     }
     out.html = html.into();
@@ -852,7 +852,7 @@ pub const MAX_NESTING: usize = 100;
 /// reaches the parser and the HTML writer.
 fn check_nesting(text: &str) -> Option<MarkdownError> {
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    for line in crate::diagnostics::lines_inclusive(text) {
         let mut depth = 0;
         let mut indent = 0;
         let mut chars = line.chars().peekable();
