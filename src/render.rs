@@ -60,8 +60,9 @@ pub struct Renderer<'a> {
     /// What the template functions see (they build pages with the fields of the template
     /// being rendered).
     pub data: &'a SiteData,
-    /// What templates see as `config`, per language.
-    pub config_json: std::collections::HashMap<String, Json>,
+    /// What templates see as `config`, per language: shared by every render's context, not
+    /// copied into each.
+    pub config_json: std::collections::HashMap<String, std::sync::Arc<Json>>,
     /// What each template reads of the pages it is given: the rest is left out of their
     /// JSON, and of render keys.
     pub reads: &'a HashMap<String, Reads>,
@@ -186,11 +187,11 @@ impl<'a> Renderer<'a> {
             .config_json
             .get(lang)
             .cloned()
-            .unwrap_or_else(|| self.config.to_template_json(lang));
-        owned_context(vec![
-            ("config", config),
-            ("lang", Json::String(lang.to_string())),
-        ])
+            .unwrap_or_else(|| std::sync::Arc::new(self.config.to_template_json(lang)));
+        let mut ctx = Context::new();
+        ctx.insert_shared("config", config);
+        ctx.insert("lang", lang);
+        ctx
     }
 
     /// Renders `template` with the context `ctx` builds. With a session, the previous build's

@@ -477,7 +477,7 @@ impl Site {
                 .config
                 .languages
                 .keys()
-                .map(|l| (l.clone(), self.config.to_template_json(l)))
+                .map(|l| (l.clone(), Arc::new(self.config.to_template_json(l))))
                 .collect(),
             sink,
         };
@@ -800,13 +800,39 @@ fn check_templates_exist(lib: &Library, tera: &tera::Tera, diags: &mut Vec<Diagn
             diags.push(Diagnostic::error(path, format!("template `{name}` not found")).at(pos));
         }
     };
+    // The templates pages inherit from a section's `page_template`: checked once, at the
+    // section, rather than on every page (whose file does not name it).
+    let mut inherited: HashSet<&str> = HashSet::new();
     for p in lib.pages.iter().filter(|p| p.meta.render) {
-        check(
-            p.template.as_deref().unwrap_or("page.html"),
-            &p.file.path,
-            &p.source,
-            diags,
-        );
+        match (&p.meta.template, &p.template) {
+            (None, Some(from_section)) => {
+                inherited.insert(from_section);
+            }
+            _ => check(
+                p.template.as_deref().unwrap_or("page.html"),
+                &p.file.path,
+                &p.source,
+                diags,
+            ),
+        }
+    }
+    for s in &lib.sections {
+        let Some(name) = s.meta.page_template.as_deref() else {
+            continue;
+        };
+        if inherited.contains(name) && !templates::exists(tera, name) {
+            let at = s.source.find("page_template").unwrap_or(0);
+            let pos = s.source[at..]
+                .find(name)
+                .map(|o| Position::of_offset(&s.source, at + o));
+            diags.push(
+                Diagnostic::error(&s.file.path, format!("template `{name}` not found"))
+                    .at(pos)
+                    .with_help(
+                        "it is the `page_template` of this section: its pages are rendered with it",
+                    ),
+            );
+        }
     }
     for s in lib
         .sections

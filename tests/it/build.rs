@@ -41,6 +41,51 @@ fn errors_are_all_reported_with_positions_and_nothing_is_written() {
     );
 }
 
+/// A section's `page_template` that does not exist is one mistake, on one line of the
+/// section: one error there, not one per page on files that do not name it.
+#[test]
+fn a_missing_page_template_is_reported_once_at_the_section() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        ("config.toml", "base_url = \"https://a.org\"\n"),
+        ("templates/index.html", "home"),
+        ("templates/section.html", "{{ section.title }}"),
+        ("templates/page.html", "{{ page.title }}"),
+        (
+            "content/blog/_index.md",
+            "+++\ntitle = \"Blog\"\npage_template = \"nope.html\"\n+++\n",
+        ),
+        ("content/blog/a.md", "+++\ntitle = \"A\"\n+++\nText.\n"),
+        ("content/blog/b.md", "+++\ntitle = \"B\"\n+++\nText.\n"),
+        (
+            "content/blog/own.md",
+            "+++\ntitle = \"Own\"\ntemplate = \"gone.html\"\n+++\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let (code, _, stderr) = run(&["build", "--root", "."], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("content/blog/_index.md:3:18: error: template `nope.html` not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`page_template` of this section"),
+        "{stderr}"
+    );
+    // A page's own `template` is still reported on the page.
+    assert!(
+        stderr.contains("content/blog/own.md:3:13: error: template `gone.html` not found"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("not found").count(), 2, "{stderr}");
+    assert!(!dir.path().join("public").exists(), "nothing is written");
+}
+
 #[test]
 fn unknown_config_key_names_its_line() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use serde::ser::Serialize;
 use serde_json::value::{to_value, Map, Value};
@@ -12,7 +13,41 @@ use crate::errors::{Error, Result as TeraResult};
 /// values
 #[derive(Debug, Clone, PartialEq)]
 pub struct Context {
-    data: BTreeMap<String, Value>,
+    data: BTreeMap<String, Slot>,
+}
+
+/// A value of a context: its own, or one shared with other contexts (see
+/// [`Context::insert_shared`]).
+#[derive(Debug, Clone)]
+enum Slot {
+    Owned(Value),
+    Shared(Arc<Value>),
+}
+
+impl std::ops::Deref for Slot {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        match self {
+            Slot::Owned(value) => value,
+            Slot::Shared(value) => value,
+        }
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        **self == **other
+    }
+}
+
+impl Slot {
+    fn into_value(self) -> Value {
+        match self {
+            Slot::Owned(value) => value,
+            Slot::Shared(value) => Arc::unwrap_or_clone(value),
+        }
+    }
 }
 
 impl Context {
@@ -31,7 +66,22 @@ impl Context {
     /// context.insert("number_users", &42);
     /// ```
     pub fn insert<T: Serialize + ?Sized, S: Into<String>>(&mut self, key: S, val: &T) {
-        self.data.insert(key.into(), to_value(val).unwrap());
+        self.data.insert(key.into(), Slot::Owned(to_value(val).unwrap()));
+    }
+
+    /// Inserts a value shared with other contexts: it is not copied, neither here nor when
+    /// the context is cloned (a value every render reads, such as a site's configuration).
+    ///
+    /// ```rust
+    /// # use std::sync::Arc;
+    /// # use tera::Context;
+    /// let config = Arc::new(serde_json::json!({"title": "Compendium"}));
+    /// let mut context = tera::Context::new();
+    /// context.insert_shared("config", Arc::clone(&config));
+    /// assert_eq!(context.get("config"), Some(&*config));
+    /// ```
+    pub fn insert_shared<S: Into<String>>(&mut self, key: S, val: Arc<Value>) {
+        self.data.insert(key.into(), Slot::Shared(val));
     }
 
     /// Converts the `val` parameter to `Value` and insert it into the context.
@@ -58,7 +108,7 @@ impl Context {
         key: S,
         val: &T,
     ) -> TeraResult<()> {
-        self.data.insert(key.into(), to_value(val)?);
+        self.data.insert(key.into(), Slot::Owned(to_value(val)?));
 
         Ok(())
     }
@@ -84,7 +134,7 @@ impl Context {
     pub fn into_json(self) -> Value {
         let mut m = Map::new();
         for (key, value) in self.data {
-            m.insert(key, value);
+            m.insert(key, value.into_value());
         }
         Value::Object(m)
     }
@@ -95,7 +145,7 @@ impl Context {
             Value::Object(m) => {
                 let mut data = BTreeMap::new();
                 for (key, value) in m {
-                    data.insert(key, value);
+                    data.insert(key, Slot::Owned(value));
                 }
                 Ok(Context { data })
             }
@@ -115,12 +165,12 @@ impl Context {
 
     /// Returns the value at a given key index.
     pub fn get(&self, index: &str) -> Option<&Value> {
-        self.data.get(index)
+        self.data.get(index).map(|slot| &**slot)
     }
 
     /// Remove a key from the context, returning the value at the key if the key was previously inserted into the context.
     pub fn remove(&mut self, index: &str) -> Option<Value> {
-        self.data.remove(index)
+        self.data.remove(index).map(Slot::into_value)
     }
 
     /// Checks if a value exists at a specific index.
@@ -470,9 +520,9 @@ mod tests {
         source.insert("b", &3);
         source.insert("c", &4);
         target.extend(source);
-        assert_eq!(*target.data.get("a").unwrap(), to_value(1).unwrap());
-        assert_eq!(*target.data.get("b").unwrap(), to_value(3).unwrap());
-        assert_eq!(*target.data.get("c").unwrap(), to_value(4).unwrap());
+        assert_eq!(*target.get("a").unwrap(), to_value(1).unwrap());
+        assert_eq!(*target.get("b").unwrap(), to_value(3).unwrap());
+        assert_eq!(*target.get("c").unwrap(), to_value(4).unwrap());
     }
 
     #[test]
