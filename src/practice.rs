@@ -262,13 +262,15 @@ impl Checker<'_> {
 
     fn run(&mut self, node: &Node) {
         for key in ["title", "description"] {
-            match node.get(key).and_then(Node::as_str) {
-                Some(s) if !s.trim().is_empty() => {}
-                _ => self.error(
-                    node.get(key).or(Some(node)),
-                    format!("missing `{key}`"),
-                    None,
-                ),
+            match node.get(key) {
+                None => self.error(Some(node), format!("missing `{key}`"), None),
+                Some(n) => match n.as_str() {
+                    Some(s) if s.trim().is_empty() => {
+                        self.error(Some(n), format!("missing `{key}`"), None)
+                    }
+                    // Not a string: reading the front matter said so already, on this line.
+                    Some(_) | None => {}
+                },
             }
         }
         for key in ["date", "updated"] {

@@ -160,6 +160,30 @@ fn keep_only_good(dir: &Path) {
     }
 }
 
+/// One mistake, one error: a title that is not a string is not also reported missing.
+#[test]
+fn a_title_of_the_wrong_type_is_one_error() {
+    let dir = site();
+    keep_only_good(dir.path());
+    let path = dir.path().join("content/practices/good.en.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replacen("title = \"Good.en\"", "title = 3", 1)).expect("write");
+    let (code, items) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let on_title: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|d| d["path"] == "content/practices/good.en.md" && d["severity"] == "error")
+        .collect();
+    assert_eq!(on_title.len(), 1, "{on_title:#?}");
+    assert!(has(
+        &items,
+        "content/practices/good.en.md",
+        2,
+        9,
+        "`title` must be a string"
+    ));
+}
+
 #[test]
 fn warnings_fail_only_with_strict() {
     let dir = site();
